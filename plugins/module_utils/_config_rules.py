@@ -90,15 +90,17 @@ def _disks(spec, kind):
 @rule
 def hosts_exist_in_inventory(ctx):
     inv = ctx.inventory_hosts
+
+    def missing(name):
+        return f"host '{name}' is not in the inventory ({', '.join(inv) or 'no hosts'}){did_you_mean(name, inv)}"
     for name in _storage_hosts(ctx):
         if name not in inv:
-            yield ("storage", "hosts", name), (f"host '{name}' is not in the inventory ({', '.join(inv) or 'no hosts'})"
-                                               f"{did_you_mean(name, inv)}")
+            yield ("storage", "hosts", name), missing(name)
     for role in ("servers", "agents"):
         names = ctx.get("cluster", "kubernetes", role, default=[])
         for i, name in enumerate(names if isinstance(names, list) else []):
             if name not in inv:
-                yield ("cluster", "kubernetes", role, i), (f"host '{name}' is not in the inventory{did_you_mean(name, inv)}")
+                yield ("cluster", "kubernetes", role, i), missing(name)
 
 
 @rule
@@ -110,6 +112,8 @@ def kubernetes_topology(ctx):
     if not isinstance(servers, list) or not isinstance(agents, list):
         return
     if k.get("source") == "k3s":
+        yield ("cluster", "kubernetes", "source"), ("installing k3s is not implemented in this version of "
+                                                    "openlakes.core; install Kubernetes first and use source: existing")
         if not servers:
             yield ("cluster", "kubernetes", "servers"), "source 'k3s' needs at least one server host (1, 3 or 5)"
         elif len(servers) % 2 == 0:
