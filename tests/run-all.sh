@@ -17,6 +17,8 @@ tier_sanity() {
   local dest=.build/ansible-test/ansible_collections/openlakes/core
   rm -rf "$dest"; mkdir -p "$dest"
   git ls-files -z --cached --others --exclude-standard | grep -zv '^lab/' | xargs -0 cp --parents -t "$dest"
+  # Its own git repository: ansible-test lists files with git, and this copy lives in our ignored .build/.
+  (cd "$dest" && git init -q && git add -A)
   # ansible-test's pip bootstrap downloads get-pip.py from a host we cannot reach; this
   # stand-in installs pip from the standard library and then the requested packages (LAB.md 1).
   local cache=$HOME/.ansible/test/cache
@@ -30,7 +32,9 @@ tier_unit() {
 }
 
 tier_molecule() {
-  local scen
+  local scen line
+  # The scenarios run on the lab's host images (built from Debian's archive once, then cached).
+  while read -r line; do export "${line?}"; done < <(python -m openlakes_lab images)
   for scen in tests/molecule/*/; do
     scen=$(basename "$scen")
     echo "== molecule test -s $scen"

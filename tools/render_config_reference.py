@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render docs/core-config.md from platform/core-config.schema.yml and
 platform/components.yml. `--check` exits 1 when the checked-in page is stale
 (run by the unit tests)."""
@@ -9,7 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / ".build" / "collections"))
+sys.path.insert(0, str(REPO / ".build" / "collections"))  # noqa: E402
 from ansible_collections.openlakes.core.plugins.module_utils import _config  # noqa: E402
 
 OUT = REPO / "docs" / "core-config.md"

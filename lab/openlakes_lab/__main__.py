@@ -16,7 +16,8 @@ def _log(msg: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="openlakes_lab", description=__doc__)
-    ap.add_argument("action", choices=["up", "down", "status", "hosts-up", "hosts-down", "cluster-up", "cluster-down"])
+    ap.add_argument("action", choices=["up", "down", "status", "hosts-up", "hosts-down", "cluster-up", "cluster-down",
+                                       "images"])
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     try:
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
             cluster.down(log=_log)
         if args.action in ("down", "hosts-down"):
             hosts.down(log=_log)
+        if args.action == "images":
+            # For molecule: OPENLAKES_IMAGE_<RELEASE>=<ref>, one per line, ready for `export`.
+            for release in ("bookworm", "trixie"):
+                print(f"OPENLAKES_IMAGE_{release.upper()}={hosts.ensure_image(release, _log)}")
+            return 0
         if args.action == "status":
             print(json.dumps({"state_dir": str(state_dir()), "hosts": Record.load("hosts").data,
                               "cluster": Record.load("cluster").data}, indent=2))

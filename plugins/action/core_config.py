@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenLakes maintainers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin for openlakes.core.core_config: runs on the controller only."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenLakes maintainers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Loading and validating core-config.yaml. Private to this collection.
 
 `load()` reads the file keeping each key's line number, validates it against
@@ -16,7 +16,11 @@ import difflib
 import os
 from dataclasses import dataclass
 
-import yaml
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - the controller installs it (requirements/controller.txt)
+    HAS_YAML = False
 
 try:
     import jsonschema

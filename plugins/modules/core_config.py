@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: OpenLakes maintainers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Documentation of openlakes.core.core_config; the work is done by its action plugin."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ description:
   - On success sets one fact, by default C(openlakes_config), the effective configuration that every
     role of this collection reads. Nothing else reads the YAML file.
 version_added: 0.1.0
-author: OpenLakes maintainers
+author: OpenLakes maintainers (@openlakes)
 options:
   path:
     description: Path of core-config.yaml on the controller. Defaults to the variable C(openlakes_core_config_file).
@@ -37,13 +37,18 @@ options:
     default: openlakes_config
 attributes:
   action:
+    description: Runs as an action plugin on the controller.
     support: full
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Reads only; behaves the same in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: all
 requirements:
   - jsonschema (on the controller)

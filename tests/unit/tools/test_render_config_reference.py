@@ -8,7 +8,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def test_reference_page_is_current():
     proc = subprocess.run([sys.executable, str(REPO / "tools" / "render_config_reference.py"), "--check"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
 
 

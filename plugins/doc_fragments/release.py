@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  name:
+    description: Release name.
+    type: str
+    required: true
+  namespace:
+    description: Namespace of the release.
+    type: str
+    required: true
+  chart:
+    description: The chart, pinned. One of I(path), an C(oci://) I(repository), or an HTTP(S) I(repository).
+    type: dict
+    required: true
+    suboptions:
+      name:
+        description: Chart name.
+        type: str
+        required: true
+      version:
+        description: Chart version.
+        type: str
+        default: ""
+      repository:
+        description: Chart repository URL (C(https://...)) or OCI registry path (C(oci://...)).
+        type: str
+        default: ""
+      path:
+        description: A chart directory or C(.tgz) on the controller.
+        type: path
+        default: ""
+  chart_mirror:
+    description:
+      - Air-gap mirror that replaces the upstream location; a directory holding C(<name>-<version>.tgz) or an HTTP(S) chart repository.
+    type: str
+    default: ""
+  values:
+    description: Values for the chart. Strings under keys that look like credentials are masked in all output.
+    type: dict
+    default: {}
+  wait:
+    description: Wait until every object of the release is ready (watching the API), failing fast on signals that do not heal.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for readiness (and for helm itself).
+    type: int
+    default: 600
+  atomic:
+    description: Roll back to the last good revision when the release does not become ready. Off by default; leave it off for stateful releases.
+    type: bool
+    default: false
+  pending_timeout:
+    description: A revision left C(pending-*) for longer than this many seconds is considered abandoned and is recovered.
+    type: int
+    default: 300
+  create_namespace:
+    description: Create the namespace if missing.
+    type: bool
+    default: true
+  grace_seconds:
+    description: How long image pull failures and unschedulable pods may last before they count as failures.
+    type: int
+    default: 10
+  wait_for_load_balancer:
+    description: Also wait for LoadBalancer Services to get an address.
+    type: bool
+    default: false
+"""

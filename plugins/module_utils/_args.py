@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument specs shared by the release modules (documented by the doc
+fragments openlakes.core.cluster and openlakes.core.release). Private to this collection."""
+from __future__ import annotations
+
+CLUSTER_ARGS = {
+    "kubeconfig": {"type": "path"},
+    "context": {"type": "str", "default": ""},
+    "helm_binary": {"type": "path", "default": "helm"},
+}
+
+CHART_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "version": {"type": "str", "default": ""},
+    "repository": {"type": "str", "default": ""},
+    "path": {"type": "path", "default": ""},
+}
+
+RELEASE_ARGS = {
+    "name": {"type": "str", "required": True},
+    "namespace": {"type": "str", "required": True},
+    "chart": {"type": "dict", "required": True, "options": CHART_OPTIONS},
+    "chart_mirror": {"type": "str", "default": ""},
+    "values": {"type": "dict", "default": {}},
+    "wait": {"type": "bool", "default": True},
+    "timeout": {"type": "int", "default": 600},
+    "atomic": {"type": "bool", "default": False},
+    "pending_timeout": {"type": "int", "default": 300},
+    "create_namespace": {"type": "bool", "default": True},
+    "grace_seconds": {"type": "int", "default": 10},
+    "wait_for_load_balancer": {"type": "bool", "default": False},
+}
+
+
+def release_spec(params: dict):
+    from . import _helm, _release
+
+    chart = _helm.ChartRef.from_spec(params["chart"], mirror=params.get("chart_mirror") or "")
+    return _release.Spec(
+        name=params["name"], namespace=params["namespace"], chart=chart, values=params.get("values") or {},
+        wait=params.get("wait", True), timeout=float(params.get("timeout", 600)), atomic=params.get("atomic", False),
+        pending_timeout=float(params.get("pending_timeout", 300)), create_namespace=params.get("create_namespace", True),
+        grace_seconds=float(params.get("grace_seconds", 10)),
+        wait_for_load_balancer=params.get("wait_for_load_balancer", False))

@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: release_plan
+short_description: Deploy many Helm releases as a dependency graph
+description:
+  - Takes releases with C(depends_on) and deploys them as a graph, each exactly as M(openlakes.core.helm_release) does.
+    Independent releases run concurrently in a bounded pool; a release starts as soon as every release it depends on
+    is ready; a failed release skips its dependents while independent branches finish.
+  - Rejects unknown dependencies, duplicate names and cycles before anything runs.
+  - Returns each release's outcome, action, reasons and timings, and the plan's wall time against its critical path.
+version_added: 0.1.0
+author: OpenLakes maintainers (@openlakes)
+extends_documentation_fragment:
+  - openlakes.core.cluster
+options:
+  releases:
+    description:
+      - The releases. Each takes the options of M(openlakes.core.helm_release) (I(name), I(namespace), I(chart),
+        I(values), I(wait), I(timeout), I(atomic), ...) and I(depends_on), a list of release names.
+    type: list
+    elements: dict
+    required: true
+  max_workers:
+    description: How many releases may deploy at the same time.
+    type: int
+    default: 6
+  chart_mirror:
+    description: Air-gap chart mirror applied to every release that does not set its own.
+    type: str
+    default: ""
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: Returns the plan, the order (levels) and for each release whether and why it would change.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: Deploy layer 01
+  openlakes.core.release_plan:
+    kubeconfig: ~/.kube/lake.conf
+    releases:
+      - {name: cnpg-operator, namespace: cnpg-system, chart: {repository: "https://cloudnative-pg.github.io/charts", name: cloudnative-pg, version: 0.29.0}}
+      - {name: postgresql, namespace: openlakes, chart: {repository: "https://cloudnative-pg.github.io/charts", name: cluster, version: 0.8.1},
+         depends_on: [cnpg-operator]}
+"""
+
+RETURN = r"""
+releases:
+  description: Per release, in plan order, its outcome (C(ok), C(failed), C(skipped)), action, reasons, revision, start and end (seconds from the start) and the release's own result.
+  returned: always
+  type: list
+  elements: dict
+levels:
+  description: The order, as lists of releases that may run together.
+  returned: always
+  type: list
+  elements: list
+wall_seconds:
+  description: The plan's wall time.
+  returned: always
+  type: float
+critical_path_seconds:
+  description: The longest dependency chain of the releases' own durations, the lower bound of any schedule.
+  returned: always
+  type: float
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.openlakes.core.plugins.module_utils import _args, _helm, _k8s, _plan, _release
+
+RELEASE_ITEM = {**_args.RELEASE_ARGS, "depends_on": {"type": "list", "elements": "str", "default": []}}
+
+
+def main():
+    module = AnsibleModule(argument_spec={
+        **_args.CLUSTER_ARGS,
+        "releases": {"type": "list", "elements": "dict", "required": True, "options": RELEASE_ITEM},
+        "max_workers": {"type": "int", "default": 6},
+        "chart_mirror": {"type": "str", "default": ""},
+    }, supports_check_mode=True)
+    if not _k8s.HAS_KUBERNETES:
+        module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
+    p = module.params
+    nodes = []
+    for item in p["releases"]:
+        module.no_log_values.update(_helm.secret_strings(item["values"]))
+        item = dict(item, chart_mirror=item["chart_mirror"] or p["chart_mirror"])
+        nodes.append(_plan.Node(item["name"], item["depends_on"], _args.release_spec(item)))
+    try:
+        levels = _plan.validate(nodes)
+    except _plan.PlanError as exc:
+        module.fail_json(msg=f"the release plan is not valid, nothing was deployed: {exc}")
+    api = _k8s.api_client(p["kubeconfig"] or "", p["context"])
+
+    def work(node):
+        helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
+        res = _release.apply(node.payload, helm, api, check_mode=module.check_mode).as_dict()
+        res.pop("diff", None)
+        return not res["failed"], res
+
+    t0 = _now()
+    # In check mode nothing waits, so every release can be read at once.
+    outcome = _plan.run(nodes, work, max_workers=len(nodes) if module.check_mode else p["max_workers"])
+    wall = _now() - t0
+    durations = {n: (o["end"] - o["start"]) for n, o in outcome.items() if o["start"] is not None}
+    rows = []
+    for level in levels:
+        for name in level:
+            o = outcome[name]
+            res = o["result"] or {}
+            rows.append({"name": name, "outcome": o["outcome"], "action": res.get("action", "none"),
+                         "reasons": res.get("reasons", []), "revision": res.get("revision"), "msg": res.get("msg",
+                         f"{name}: skipped, because {', '.join(o['blocked_by'])} failed" if o["blocked_by"] else ""),
+                         "start": o["start"], "end": o["end"], "blocked_by": o["blocked_by"], "result": res})
+    failed = [r for r in rows if r["outcome"] != "ok"]
+    result = {"changed": any(r["result"].get("changed") for r in rows if r["result"]), "releases": rows,
+              "levels": levels, "wall_seconds": round(wall, 3),
+              "critical_path_seconds": round(_plan.critical_path(nodes, durations), 3)}
+    if failed:
+        lines = [r["msg"] for r in failed]
+        module.fail_json(msg=f"{len(failed)} of {len(rows)} releases did not deploy:\n" + "\n".join(lines), **result)
+    module.exit_json(**result)
+
+
+def _now():
+    import time
+    return time.monotonic()
+
+
+if __name__ == "__main__":
+    main()
