@@ -218,11 +218,25 @@ def _parse_time(value):
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def pod_problem(pod_obj, now=None, grace_seconds=10.0) -> Status | None:
+def node_problem(node_obj, now=None, grace_seconds=10.0) -> str | None:
+    """Why a node cannot run pods, once its Ready condition has been False or Unknown for `grace_seconds`."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    ready = _cond(node_obj, "Ready")
+    if not ready or ready.get("status") == "True":
+        return None
+    since = _parse_time(ready.get("lastTransitionTime"))
+    if since and (now - since).total_seconds() < grace_seconds:
+        return None
+    name = (node_obj.get("metadata") or {}).get("name", "?")
+    return f"node {name} is NotReady ({ready.get('reason', '')}: {ready.get('message', '')})".replace(" ()", "")
+
+
+def pod_problem(pod_obj, now=None, grace_seconds=10.0, nodes=None) -> Status | None:
     """A reason this pod will not become ready by waiting, or None.
 
-    Image pull failures and unschedulable pods count only once they have lasted
-    `grace_seconds` (a registry hiccup or a claim that is about to bind heals)."""
+    Image pull failures, unschedulable pods and NotReady nodes count only once
+    they have lasted `grace_seconds` (a registry hiccup or a claim that is about
+    to bind heals). `nodes` maps node names to Node objects, when known."""
     now = now or dt.datetime.now(dt.timezone.utc)
     meta, st, spec = pod_obj.get("metadata") or {}, pod_obj.get("status") or {}, pod_obj.get("spec") or {}
     name = meta.get("name", "?")
@@ -249,6 +263,12 @@ def pod_problem(pod_obj, now=None, grace_seconds=10.0) -> Status | None:
             what = "exited" if never else f"exited non-zero {restarts + 1} times, last"
             return Status(False, f"pod {name}: container {cname} {what} with code {code}"
                           + (f" ({terminated.get('reason')})" if terminated.get("reason") else ""), True)
+    node_name = spec.get("nodeName")
+    ready_cond = next((c for c in st.get("conditions") or [] if c.get("type") == "Ready"), {})
+    if nodes and node_name in nodes and ready_cond.get("status") != "True" and st.get("phase") != "Succeeded":
+        why = node_problem(nodes[node_name], now, grace_seconds)
+        if why:
+            return Status(False, f"pod {name} is not ready: {why}", True)
     if st.get("phase") == "Failed" and not never:
         return Status(False, f"pod {name} failed: {st.get('reason') or st.get('message') or 'unknown reason'}", True)
     sched = None

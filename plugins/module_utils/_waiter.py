@@ -84,6 +84,7 @@ class Waiter:
         self.objects: dict = {}      # Target -> object dict
         self.pods: dict = {}         # (ns, name) -> pod dict
         self.events: dict = {}       # (ns, kind, name) -> [event dicts]
+        self.nodes: dict = {}        # name -> node dict
         self._q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._watches: list = []
@@ -131,6 +132,8 @@ class Waiter:
             groups.setdefault((t.api_version, t.kind, t.namespace), []).append(t)
         workload_ns = {t.namespace for t in self.targets if t.kind in rd.WORKLOADS + ("Pod", "PersistentVolumeClaim")}
         streams = [(dyn.resources.get(api_version=av, kind=k), ns, "object") for (av, k, ns) in groups]
+        if workload_ns:
+            streams.append((dyn.resources.get(api_version="v1", kind="Node"), "", "node"))
         for ns in workload_ns:
             streams.append((dyn.resources.get(api_version="v1", kind="Pod"), ns, "pod"))
             streams.append((dyn.resources.get(api_version="v1", kind="Event"), ns, "event"))
@@ -150,6 +153,11 @@ class Waiter:
                 self.pods.pop(key, None)
             else:
                 self.pods[key] = obj
+        elif sink == "node":
+            if etype == "DELETED":
+                self.nodes.pop(meta.get("name"), None)
+            else:
+                self.nodes[meta.get("name")] = obj
         elif sink == "event":
             inv = obj.get("involvedObject") or {}
             key = (inv.get("namespace") or meta.get("namespace"), inv.get("kind"), inv.get("name"))
@@ -176,7 +184,7 @@ class Waiter:
             return status
         if t.kind in rd.WORKLOADS or t.kind == "Pod":
             for p in self._pods_of(t, obj):
-                problem = rd.pod_problem(p, now, self.grace)
+                problem = rd.pod_problem(p, now, self.grace, self.nodes)
                 if problem:
                     return problem
         if t.kind == "PersistentVolumeClaim":

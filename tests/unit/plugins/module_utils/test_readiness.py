@@ -27,7 +27,7 @@ def test_assess(case):
 
 @pytest.mark.parametrize("case", PODS, ids=[c["name"] for c in PODS])
 def test_pod_problem(case):
-    problem = rd.pod_problem(case["pod"], now=NOW, grace_seconds=10)
+    problem = rd.pod_problem(case["pod"], now=NOW, grace_seconds=10, nodes=case.get("nodes"))
     if case["expect"] is None:
         assert problem is None
     else:

@@ -1,0 +1,148 @@
+"""helm_release / k8s_ready / release_plan against the lab cluster: real helm,
+real API server and controllers, kwok-simulated pods."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from kubernetes import client
+
+from ansible_collections.openlakes.core.plugins.module_utils import _helm, _plan, _release
+
+from ...conftest import FIXTURE_CHARTS
+
+APP = str(FIXTURE_CHARTS / "app")
+
+
+@pytest.fixture
+def release(lab_cluster, api, namespace):
+    def make(name="app", values=None, helm_binary="helm", **kw):
+        spec = _release.Spec(name, namespace, _helm.ChartRef("app", "0.1.0", path=APP), values or {}, **kw)
+        helm = _helm.Helm(str(lab_cluster["bin"] / helm_binary), lab_cluster["kubeconfig"])
+        return spec, helm
+    return make
+
+
+@pytest.mark.parametrize("helm_binary", ["helm", "helm3"])
+def test_install_noop_and_values_change(release, api, namespace, helm_binary):
+    spec, helm = release(values={"replicas": 2}, helm_binary=helm_binary, timeout=60)
+    first = _release.apply(spec, helm, api)
+    assert not first.failed, first.msg
+    assert (first.action, first.revision, first.changed) == ("install", 1, True)
+    assert first.readiness["ready"]
+    assert client.AppsV1Api(api).read_namespaced_deployment("app", namespace).status.ready_replicas == 2
+
+    spec, helm = release(values={"replicas": 2}, helm_binary=helm_binary)
+    again = _release.apply(spec, helm, api)
+    assert (again.action, again.changed, again.revision) == ("none", False, 1)
+    assert helm.calls == [], "a no-op ran helm"
+    assert len(_helm.read_records(client.CoreV1Api(api), "app", namespace)) == 1, "a no-op made a revision"
+
+    spec, helm = release(values={"replicas": 3}, helm_binary=helm_binary, timeout=60)
+    up = _release.apply(spec, helm, api)
+    assert (up.action, up.revision, up.reasons) == ("upgrade", 2, ["values changed"])
+    assert client.AppsV1Api(api).read_namespaced_deployment("app", namespace).status.ready_replicas == 3
+
+
+def test_check_mode_reports_without_running_helm(release, api, namespace):
+    spec, helm = release(values={"replicas": 1})
+    res = _release.apply(spec, helm, api, check_mode=True)
+    assert (res.changed, res.action, helm.calls) == (True, "install", [])
+    assert _helm.read_records(client.CoreV1Api(api), "app", namespace) == []
+
+
+def test_interrupted_upgrade_is_recovered(release, api, namespace, lab_cluster):
+    spec, helm = release(values={"replicas": 1}, timeout=60)
+    assert not _release.apply(spec, helm, api).failed
+    # A real interruption: helm waits on pods that never become ready, and is killed.
+    env = dict(os.environ, KUBECONFIG=lab_cluster["kubeconfig"])
+    proc = subprocess.Popen([str(lab_cluster["bin"] / "helm"), "upgrade", "app", APP, "-n", namespace,
+                             "--set", "fault=ImagePullBackOff", "--wait=watcher", "--timeout", "5m"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    core = client.CoreV1Api(api)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        recs = _helm.read_records(core, "app", namespace)
+        if recs and recs[0].status == "pending-upgrade":
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _helm.read_records(core, "app", namespace)[0].status == "pending-upgrade"
+
+    spec, helm = release(values={"replicas": 2}, timeout=60, pending_timeout=300)
+    refused = _release.apply(spec, helm, api)
+    assert refused.failed and "another helm operation may still be running" in refused.msg
+
+    spec, helm = release(values={"replicas": 2}, timeout=60, pending_timeout=0)
+    res = _release.apply(spec, helm, api)
+    assert not res.failed, res.msg
+    assert res.action == "recover"
+    assert any("rolled back to revision 1" in r for r in res.reasons), res.reasons
+    recs = _helm.read_records(core, "app", namespace)
+    assert recs[0].status == "deployed" and recs[0].revision == res.revision == 4  # 2 stuck, 3 rollback, 4 ours
+
+
+@pytest.mark.parametrize("fault,expect", [
+    ("CrashLoopBackOff", "is in CrashLoopBackOff (restarted 4 times, last exit code 1 (Error))"),
+    ("ImagePullBackOff", "ImagePullBackOff: Back-off pulling image"),
+    ("ExitNonZero", "exited non-zero 3 times, last with code 3 (Error)"),
+])
+def test_fault_fails_fast_naming_pod_and_reason(release, api, namespace, fault, expect):
+    spec, helm = release(values={"fault": fault}, timeout=300, grace_seconds=2)
+    start = time.monotonic()
+    res = _release.apply(spec, helm, api)
+    took = time.monotonic() - start
+    assert res.failed
+    assert res.readiness["reason"] == "failed"
+    assert f"Deployment {namespace}/app: pod app-" in res.msg and expect in res.msg, res.msg
+    assert took < 15, f"took {took:.1f}s to notice {fault}"
+    diag = res.readiness["objects"][0]
+    assert diag["pods"] and diag["pods"][0]["containers"], diag
+
+
+def test_node_going_not_ready_fails_fast(release, api, namespace):
+    core = client.CoreV1Api(api)
+    node = f"lab-fault-{namespace}"
+    core.create_node({"metadata": {"name": node, "annotations": {"kwok.x-k8s.io/node": "fake"},
+                                   "labels": {"kubernetes.io/hostname": node}},
+                      "status": {"capacity": {"cpu": "2", "memory": "4Gi", "pods": "10"}}})
+    try:
+        deadline = time.monotonic() + 30
+        while not any(c.type == "Ready" and c.status == "True" for c in core.read_node(node).status.conditions or []):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        spec, helm = release(values={"readyDelay": "60s", "nodeSelector": {"kubernetes.io/hostname": node}},
+                             timeout=120, grace_seconds=2)
+        import threading
+        threading.Timer(2.0, lambda: core.patch_node(node, {"metadata": {"labels": {"lab.openlakes.io/fault": "NotReady"}}})).start()
+        start = time.monotonic()
+        res = _release.apply(spec, helm, api)
+        assert res.failed and f"node {node} is NotReady" in res.msg, res.msg
+        assert time.monotonic() - start < 15
+    finally:
+        core.delete_node(node)
+
+
+def test_plan_respects_dependencies(release, api, namespace, lab_cluster):
+    delays = {"db": 2.0, "cache": 1.0, "api": 2.0, "ui": 1.0}
+    deps = {"db": [], "cache": [], "api": ["db", "cache"], "ui": ["api"]}
+    nodes = []
+    for name, delay in delays.items():
+        spec, _ = release(name=name, values={"readyDelay": f"{delay:.0f}s"}, timeout=60)
+        nodes.append(_plan.Node(name, deps[name], spec))
+
+    def work(node):
+        helm = _helm.Helm(str(lab_cluster["bin"] / "helm"), lab_cluster["kubeconfig"])
+        res = _release.apply(node.payload, helm, api)
+        return not res.failed, res
+
+    out = _plan.run(nodes, work, max_workers=4)
+    assert all(o["outcome"] == "ok" for o in out.values()), {n: o["result"].msg for n, o in out.items()}
+    for name, needs in deps.items():
+        for dep in needs:
+            assert out[name]["start"] >= out[dep]["end"], f"{name} started before {dep} was ready"
+    assert abs(out["db"]["start"] - out["cache"]["start"]) < 1.0, "independent releases did not start together"
