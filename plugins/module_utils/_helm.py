@@ -194,13 +194,14 @@ def record_from_release(rel: dict) -> Record:
                   last_deployed=info.get("last_deployed", ""))
 
 
-def read_records(core_api, name: str, namespace: str) -> list:
-    """All revisions of a release, newest first, from helm's Secrets (one API call)."""
-    secrets = core_api.list_namespaced_secret(namespace, label_selector=f"owner=helm,name={name}").items
+def read_records(cluster, name: str, namespace: str) -> list:
+    """All revisions of a release, newest first, from helm's Secrets (one API call).
+    `cluster` is a `_k8s.Cluster`."""
     records = []
-    for s in secrets:
-        if s.data and s.data.get("release"):
-            records.append(record_from_release(decode_release(s.data["release"])))
+    for s in cluster.list_secrets(namespace, f"owner=helm,name={name}"):
+        data = s.get("data") or {}
+        if data.get("release"):
+            records.append(record_from_release(decode_release(data["release"])))
     return sorted(records, key=lambda r: r.revision, reverse=True)
 
 

@@ -16,12 +16,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from . import _helm
-from ._waiter import Waiter, targets_from_manifest
-
-try:
-    from kubernetes import client as k8s_client
-except ImportError:  # pragma: no cover - reported by the modules
-    k8s_client = None
 
 
 @dataclass
@@ -114,11 +108,11 @@ def _last_good(records):
     return None
 
 
-def apply(spec: Spec, helm: _helm.Helm, api_client, check_mode=False, diff=False) -> Result:
+def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -> Result:
+    """`cluster` is a `_k8s.Cluster`: its kubernetes client is only created when something changes."""
     t0 = time.monotonic()
     res = Result(spec.name, spec.namespace, fingerprint=spec.fingerprint)
-    core = k8s_client.CoreV1Api(api_client)
-    records = _helm.read_records(core, spec.name, spec.namespace)
+    records = _helm.read_records(cluster, spec.name, spec.namespace)
     res.timings["read"] = round(time.monotonic() - t0, 3)
     decision = decide(spec, records)
     res.action, res.reasons = decision.action, decision.reasons
@@ -156,9 +150,11 @@ def apply(spec: Spec, helm: _helm.Helm, api_client, check_mode=False, diff=False
     res.revision = rel.get("version", res.revision + 1)
     res.status = (rel.get("info") or {}).get("status", "deployed")
     if spec.wait:
+        from ._waiter import Waiter, targets_from_manifest  # the kubernetes client is needed only now
+
         t_wait = time.monotonic()
         targets = targets_from_manifest(rel.get("manifest", ""), spec.namespace)
-        outcome = Waiter(api_client, targets, timeout=spec.timeout, grace_seconds=spec.grace_seconds,
+        outcome = Waiter(cluster.api, targets, timeout=spec.timeout, grace_seconds=spec.grace_seconds,
                          wait_for_load_balancer=spec.wait_for_load_balancer).wait()
         res.timings["wait"] = round(time.monotonic() - t_wait, 3)
         res.readiness = {"ready": outcome.ready, "reason": outcome.reason, "elapsed": round(outcome.elapsed, 3),

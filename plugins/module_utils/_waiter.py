@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - the controller installs it (requiremen
 
 from . import _readiness as rd
 
-try:
+try:  # imported here, not by modules that only read: the client takes a while to import
     from kubernetes import client as k8s_client, watch as k8s_watch
     from kubernetes.dynamic import DynamicClient
     from kubernetes.client.rest import ApiException
@@ -85,6 +85,7 @@ class Waiter:
         self.pods: dict = {}         # (ns, name) -> pod dict
         self.events: dict = {}       # (ns, kind, name) -> [event dicts]
         self.nodes: dict = {}        # name -> node dict
+        self.replicasets: dict = {}  # (ns, name) -> replicaset dict (to tell a Deployment's current pods)
         self._q: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._watches: list = []
@@ -134,6 +135,8 @@ class Waiter:
         streams = [(dyn.resources.get(api_version=av, kind=k), ns, "object") for (av, k, ns) in groups]
         if workload_ns:
             streams.append((dyn.resources.get(api_version="v1", kind="Node"), "", "node"))
+        for ns in {t.namespace for t in self.targets if t.kind == "Deployment"}:
+            streams.append((dyn.resources.get(api_version="apps/v1", kind="ReplicaSet"), ns, "replicaset"))
         for ns in workload_ns:
             streams.append((dyn.resources.get(api_version="v1", kind="Pod"), ns, "pod"))
             streams.append((dyn.resources.get(api_version="v1", kind="Event"), ns, "event"))
@@ -153,6 +156,12 @@ class Waiter:
                 self.pods.pop(key, None)
             else:
                 self.pods[key] = obj
+        elif sink == "replicaset":
+            key = (meta.get("namespace"), meta.get("name"))
+            if etype == "DELETED":
+                self.replicasets.pop(key, None)
+            else:
+                self.replicasets[key] = obj
         elif sink == "node":
             if etype == "DELETED":
                 self.nodes.pop(meta.get("name"), None)
@@ -172,8 +181,20 @@ class Waiter:
             return [p] if p else []
         if not sel:
             return []
+        if t.kind == "Deployment":
+            # Only the current ReplicaSet's pods: an old revision's broken pods are being replaced.
+            rev = ((obj.get("metadata") or {}).get("annotations") or {}).get("deployment.kubernetes.io/revision")
+            for (ns, _), rs in self.replicasets.items():
+                rs_meta = rs.get("metadata") or {}
+                owned = any(o.get("kind") == "Deployment" and o.get("name") == t.name
+                            for o in rs_meta.get("ownerReferences") or [])
+                if ns == t.namespace and owned and rev and (rs_meta.get("annotations") or {}).get(
+                        "deployment.kubernetes.io/revision") == rev:
+                    sel = dict(sel, **{"pod-template-hash": (rs_meta.get("labels") or {}).get("pod-template-hash", "")})
+                    break
         return [p for (ns, _), p in sorted(self.pods.items(), key=lambda kv: kv[0])
-                if ns == t.namespace and all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in sel.items())]
+                if ns == t.namespace and not (p.get("metadata") or {}).get("deletionTimestamp")
+                and all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in sel.items())]
 
     def judge(self, t, now):
         obj = self.objects.get(t)

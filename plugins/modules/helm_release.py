@@ -93,7 +93,7 @@ def main():
     module.no_log_values.update(_helm.secret_strings(p["values"]))
     spec = _args.release_spec(p)
     helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
-    result = _release.apply(spec, helm, _k8s.api_client(p["kubeconfig"] or "", p["context"]),
+    result = _release.apply(spec, helm, _k8s.Cluster(p["kubeconfig"] or "", p["context"]),
                             check_mode=module.check_mode, diff=module._diff).as_dict()
     if module._diff:
         result["diff"] = {"before": result["diff"].get("before", {}), "after": result["diff"].get("after", {})}

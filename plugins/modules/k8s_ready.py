@@ -109,7 +109,7 @@ def main():
             module.fail_json(msg=f"objects[{i}] needs kind and name, got {o}")
         targets.append(_waiter.Target(o.get("api_version") or o.get("apiVersion") or "v1", o["kind"], o["name"],
                                       o.get("namespace") or ""))
-    outcome = _waiter.Waiter(_k8s.api_client(p["kubeconfig"] or "", p["context"]), targets, timeout=p["timeout"],
+    outcome = _waiter.Waiter(_k8s.Cluster(p["kubeconfig"] or "", p["context"]).api, targets, timeout=p["timeout"],
                              grace_seconds=p["grace_seconds"], wait_for_load_balancer=p["wait_for_load_balancer"]).wait()
     result = {"changed": False, "ready": outcome.ready, "elapsed": round(outcome.elapsed, 3), "reason": outcome.reason,
               "objects": outcome.objects, "msg": outcome.message}

@@ -104,11 +104,11 @@ def main():
         levels = _plan.validate(nodes)
     except _plan.PlanError as exc:
         module.fail_json(msg=f"the release plan is not valid, nothing was deployed: {exc}")
-    api = _k8s.api_client(p["kubeconfig"] or "", p["context"])
+    cluster = _k8s.Cluster(p["kubeconfig"] or "", p["context"])
 
     def work(node):
         helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
-        res = _release.apply(node.payload, helm, api, check_mode=module.check_mode).as_dict()
+        res = _release.apply(node.payload, helm, cluster, check_mode=module.check_mode).as_dict()
         res.pop("diff", None)
         return not res["failed"], res
 

@@ -10,11 +10,16 @@ import time
 import pytest
 from kubernetes import client
 
-from ansible_collections.openlakes.core.plugins.module_utils import _helm, _plan, _release
+from ansible_collections.openlakes.core.plugins.module_utils import _helm, _k8s, _plan, _release
 
 from ...conftest import FIXTURE_CHARTS
 
 APP = str(FIXTURE_CHARTS / "app")
+
+
+@pytest.fixture(scope="module")
+def cluster(lab_cluster):
+    return _k8s.Cluster(lab_cluster["kubeconfig"])
 
 
 @pytest.fixture
@@ -27,36 +32,36 @@ def release(lab_cluster, api, namespace):
 
 
 @pytest.mark.parametrize("helm_binary", ["helm", "helm3"])
-def test_install_noop_and_values_change(release, api, namespace, helm_binary):
+def test_install_noop_and_values_change(release, cluster, api, namespace, helm_binary):
     spec, helm = release(values={"replicas": 2}, helm_binary=helm_binary, timeout=60)
-    first = _release.apply(spec, helm, api)
+    first = _release.apply(spec, helm, cluster)
     assert not first.failed, first.msg
     assert (first.action, first.revision, first.changed) == ("install", 1, True)
     assert first.readiness["ready"]
     assert client.AppsV1Api(api).read_namespaced_deployment("app", namespace).status.ready_replicas == 2
 
     spec, helm = release(values={"replicas": 2}, helm_binary=helm_binary)
-    again = _release.apply(spec, helm, api)
+    again = _release.apply(spec, helm, cluster)
     assert (again.action, again.changed, again.revision) == ("none", False, 1)
     assert helm.calls == [], "a no-op ran helm"
-    assert len(_helm.read_records(client.CoreV1Api(api), "app", namespace)) == 1, "a no-op made a revision"
+    assert len(_helm.read_records(cluster, "app", namespace)) == 1, "a no-op made a revision"
 
     spec, helm = release(values={"replicas": 3}, helm_binary=helm_binary, timeout=60)
-    up = _release.apply(spec, helm, api)
+    up = _release.apply(spec, helm, cluster)
     assert (up.action, up.revision, up.reasons) == ("upgrade", 2, ["values changed"])
     assert client.AppsV1Api(api).read_namespaced_deployment("app", namespace).status.ready_replicas == 3
 
 
-def test_check_mode_reports_without_running_helm(release, api, namespace):
+def test_check_mode_reports_without_running_helm(release, cluster, api, namespace):
     spec, helm = release(values={"replicas": 1})
-    res = _release.apply(spec, helm, api, check_mode=True)
+    res = _release.apply(spec, helm, cluster, check_mode=True)
     assert (res.changed, res.action, helm.calls) == (True, "install", [])
-    assert _helm.read_records(client.CoreV1Api(api), "app", namespace) == []
+    assert _helm.read_records(cluster, "app", namespace) == []
 
 
-def test_interrupted_upgrade_is_recovered(release, api, namespace, lab_cluster):
+def test_interrupted_upgrade_is_recovered(release, cluster, api, namespace, lab_cluster):
     spec, helm = release(values={"replicas": 1}, timeout=60)
-    assert not _release.apply(spec, helm, api).failed
+    assert not _release.apply(spec, helm, cluster).failed
     # A real interruption: helm waits on pods that never become ready, and is killed.
     env = dict(os.environ, KUBECONFIG=lab_cluster["kubeconfig"])
     proc = subprocess.Popen([str(lab_cluster["bin"] / "helm"), "upgrade", "app", APP, "-n", namespace,
@@ -65,24 +70,24 @@ def test_interrupted_upgrade_is_recovered(release, api, namespace, lab_cluster):
     core = client.CoreV1Api(api)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        recs = _helm.read_records(core, "app", namespace)
+        recs = _helm.read_records(cluster, "app", namespace)
         if recs and recs[0].status == "pending-upgrade":
             break
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert _helm.read_records(core, "app", namespace)[0].status == "pending-upgrade"
+    assert _helm.read_records(cluster, "app", namespace)[0].status == "pending-upgrade"
 
     spec, helm = release(values={"replicas": 2}, timeout=60, pending_timeout=300)
-    refused = _release.apply(spec, helm, api)
+    refused = _release.apply(spec, helm, cluster)
     assert refused.failed and "another helm operation may still be running" in refused.msg
 
     spec, helm = release(values={"replicas": 2}, timeout=60, pending_timeout=0)
-    res = _release.apply(spec, helm, api)
+    res = _release.apply(spec, helm, cluster)
     assert not res.failed, res.msg
     assert res.action == "recover"
     assert any("rolled back to revision 1" in r for r in res.reasons), res.reasons
-    recs = _helm.read_records(core, "app", namespace)
+    recs = _helm.read_records(cluster, "app", namespace)
     assert recs[0].status == "deployed" and recs[0].revision == res.revision == 4  # 2 stuck, 3 rollback, 4 ours
 
 
@@ -91,10 +96,10 @@ def test_interrupted_upgrade_is_recovered(release, api, namespace, lab_cluster):
     ("ImagePullBackOff", "ImagePullBackOff: Back-off pulling image"),
     ("ExitNonZero", "exited non-zero 3 times, last with code 3 (Error)"),
 ])
-def test_fault_fails_fast_naming_pod_and_reason(release, api, namespace, fault, expect):
+def test_fault_fails_fast_naming_pod_and_reason(release, cluster, api, namespace, fault, expect):
     spec, helm = release(values={"fault": fault}, timeout=300, grace_seconds=2)
     start = time.monotonic()
-    res = _release.apply(spec, helm, api)
+    res = _release.apply(spec, helm, cluster)
     took = time.monotonic() - start
     assert res.failed
     assert res.readiness["reason"] == "failed"
@@ -104,7 +109,7 @@ def test_fault_fails_fast_naming_pod_and_reason(release, api, namespace, fault, 
     assert diag["pods"] and diag["pods"][0]["containers"], diag
 
 
-def test_node_going_not_ready_fails_fast(release, api, namespace):
+def test_node_going_not_ready_fails_fast(release, cluster, api, namespace):
     core = client.CoreV1Api(api)
     node = f"lab-fault-{namespace}"
     core.create_node({"metadata": {"name": node, "annotations": {"kwok.x-k8s.io/node": "fake"},
@@ -120,14 +125,14 @@ def test_node_going_not_ready_fails_fast(release, api, namespace):
         import threading
         threading.Timer(2.0, lambda: core.patch_node(node, {"metadata": {"labels": {"lab.openlakes.io/fault": "NotReady"}}})).start()
         start = time.monotonic()
-        res = _release.apply(spec, helm, api)
+        res = _release.apply(spec, helm, cluster)
         assert res.failed and f"node {node} is NotReady" in res.msg, res.msg
         assert time.monotonic() - start < 15
     finally:
         core.delete_node(node)
 
 
-def test_plan_respects_dependencies(release, api, namespace, lab_cluster):
+def test_plan_respects_dependencies(release, cluster, api, namespace, lab_cluster):
     delays = {"db": 2.0, "cache": 1.0, "api": 2.0, "ui": 1.0}
     deps = {"db": [], "cache": [], "api": ["db", "cache"], "ui": ["api"]}
     nodes = []
@@ -137,7 +142,7 @@ def test_plan_respects_dependencies(release, api, namespace, lab_cluster):
 
     def work(node):
         helm = _helm.Helm(str(lab_cluster["bin"] / "helm"), lab_cluster["kubeconfig"])
-        res = _release.apply(node.payload, helm, api)
+        res = _release.apply(node.payload, helm, cluster)
         return not res.failed, res
 
     out = _plan.run(nodes, work, max_workers=4)
