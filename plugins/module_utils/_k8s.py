@@ -17,6 +17,7 @@ import json
 import os
 import ssl
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 
@@ -38,10 +39,15 @@ class Cluster:
         self._api = None
         self._rest = None
         self._rest_tried = False
+        self._lock = threading.Lock()  # release plans share one Cluster between threads
 
     @property
     def api(self):
         """A kubernetes.client.ApiClient (imported and created on first use)."""
+        with self._lock:
+            return self._api_locked()
+
+    def _api_locked(self):
         if self._api is None:
             from kubernetes import client, config
 
@@ -52,7 +58,16 @@ class Cluster:
             self._api = client.ApiClient(cfg)
         return self._api
 
+    def warm(self):
+        """Import and create the kubernetes client in the background, while helm runs."""
+        threading.Thread(target=lambda: self.api, daemon=True).start()
+        return self
+
     def _rest_client(self):
+        with self._lock:
+            return self._rest_locked()
+
+    def _rest_locked(self):
         if not self._rest_tried:
             self._rest_tried = True
             try:

@@ -127,7 +127,7 @@ class Waiter:
                 self._stop.wait(1.0)
 
     def _start(self):
-        dyn = DynamicClient(self.api_client)
+        dyn = _dynamic(self.api_client)
         groups = {}
         for t in self.targets:
             groups.setdefault((t.api_version, t.kind, t.namespace), []).append(t)
@@ -307,6 +307,18 @@ class Waiter:
         except Exception as exc:  # noqa: BLE001 - logs are a best effort
             status = getattr(exc, "status", None)
             return [f"(log unavailable: {status or ''} {getattr(exc, 'reason', exc)})".replace("  ", " ")]
+
+
+_DYNAMIC: dict = {}
+_DYNAMIC_LOCK = threading.Lock()
+
+
+def _dynamic(api_client):
+    """One DynamicClient (one API discovery) per API client, shared by every wait in the process."""
+    with _DYNAMIC_LOCK:
+        if id(api_client) not in _DYNAMIC:
+            _DYNAMIC[id(api_client)] = (api_client, DynamicClient(api_client))
+        return _DYNAMIC[id(api_client)][1]
 
 
 def _event_line(e) -> str:

@@ -105,6 +105,8 @@ def main():
     except _plan.PlanError as exc:
         module.fail_json(msg=f"the release plan is not valid, nothing was deployed: {exc}")
     cluster = _k8s.Cluster(p["kubeconfig"] or "", p["context"])
+    if not module.check_mode:
+        cluster.warm()
 
     def work(node):
         helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
