@@ -15,6 +15,7 @@ export PATH            := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONPATH      := $(CURDIR)/lab
 export KUBECONFIG      := $(CURDIR)/.lab/kubeconfig
 export ANSIBLE_HOME    := $(CURDIR)/.build/ansible-home
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 
 .PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit molecule integration bench docs
 

@@ -32,14 +32,16 @@ tier_unit() {
 }
 
 tier_molecule() {
-  local scen line
-  # The scenarios run on the lab's host images (built from Debian's archive once, then cached).
-  while read -r line; do export "${line?}"; done < <(python -m openlakes_lab images)
+  local scen name line rc=0
   for scen in tests/molecule/*/; do
-    scen=$(basename "$scen")
-    echo "== molecule test -s $scen"
-    (cd tests && molecule test -s "$scen")
+    name=$(basename "$scen")
+    echo "== molecule test -s $name"
+    # Host images (built from Debian's archive once, then cached) and the scenario's loop disks.
+    while read -r line; do export "${line?}"; done < <(python -m openlakes_lab molecule-env "$scen")
+    (cd tests && molecule test -s "$name") || rc=1
+    python -m openlakes_lab disks-down "$name"
   done
+  return $rc
 }
 
 tier_integration() {

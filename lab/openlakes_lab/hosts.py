@@ -20,8 +20,9 @@ NETWORK = "openlakes-lab"
 SUBNET = "10.89.77.0/24"
 IMAGE_REPO = "localhost/openlakes-lab-debian"
 # What debootstrap puts into a host image: the minimum for Ansible and systemd.
+# (python3-apt: Ansible's apt module needs it, as on any Debian or Ubuntu server.)
 # Everything the platform needs on a host is installed by the node-prep role.
-IMAGE_PACKAGES = ["python3", "systemd", "systemd-sysv", "iproute2", "ca-certificates"]
+IMAGE_PACKAGES = ["python3", "python3-apt", "systemd", "systemd-sysv", "iproute2", "ca-certificates"]
 DISK_SIZE = 1 << 30
 
 
@@ -107,6 +108,28 @@ def detach_disk(dev: str, path: str) -> None:
     backing = _loop_backing(dev)
     if backing and Path(backing.removesuffix(" (deleted)")) == Path(path):
         run(["losetup", "-d", dev], check=False)
+
+
+def disk_set_up(set_name: str, host_names: list, disks=("hot1", "hot2", "longhorn1", "spare")) -> dict:
+    """Loop disks for hosts that something else creates (molecule): {host: {disk: device}}."""
+    rec = Record.load(f"disks-{set_name}")
+    rec.data.setdefault("hosts", {})
+    for host in host_names:
+        entry = rec.data["hosts"].setdefault(host, {})
+        for disk in disks:
+            img = state_dir() / "disks" / f"{set_name}-{host}-{disk}.img"
+            entry[disk] = {"file": str(img), "device": attach_disk(img, DISK_SIZE)}
+        rec.save()
+    return {h: {d: v["device"] for d, v in e.items()} for h, e in rec.data["hosts"].items()}
+
+
+def disk_set_down(set_name: str) -> None:
+    rec = Record.load(f"disks-{set_name}")
+    for entry in rec.data.get("hosts", {}).values():
+        for disk in entry.values():
+            detach_disk(disk["device"], disk["file"])
+            Path(disk["file"]).unlink(missing_ok=True)
+    rec.clear()
 
 
 # --- hosts ------------------------------------------------------------------
