@@ -327,6 +327,8 @@ def derive(ctx: Context) -> dict:
         "longhorn_hosts": longhorn_hosts,
         "longhorn_replicas": max(1, min(replicas, len(longhorn_hosts) or 1)),
         "ui_urls": urls,
+        "credential_services": sorted({c["credentials"] for n, c in ctx.manifest["components"].items()
+                                       if n in enabled and c.get("credentials")}),
         "kubeconfig": ctx.path(ctx.get("cluster", "kubernetes", "kubeconfig")),
         "chart_mirror": (ctx.path(ctx.get("air_gap", "chart_mirror").removeprefix("file://"))
                          if ctx.get("air_gap", "chart_mirror") and not re.match(r"^(https?|oci)://", ctx.get("air_gap", "chart_mirror"))

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Service credentials: what each service needs, generated once with the
+operating system's cryptographic randomness. Private to this collection.
+
+A credential is a Kubernetes Secret `openlakes-<service>-credentials` in the
+platform namespace. It is created when missing and never changed afterwards
+(rotation is a separate, explicit action). Values never leave this module:
+callers get Secret names and keys.
+"""
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+
+ALNUM = string.ascii_letters + string.digits
+LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def _password(length=32) -> str:
+    """Letters and digits only (safe in JDBC URLs, env files and YAML), with at
+    least one lower case letter, one upper case letter and one digit."""
+    while True:
+        value = "".join(secrets.choice(ALNUM) for _ in range(length))
+        if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
+            return value
+
+
+def _user(prefix: str) -> str:
+    return f"{prefix}-{''.join(secrets.choice(LOWER_ALNUM) for _ in range(8))}"
+
+
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+# Per service: key -> generator. Keys are what the charts' existingSecret settings expect.
+POLICIES = {
+    "minio": {"rootUser": lambda: _user("admin"), "rootPassword": lambda: _password(40)},
+    "postgresql": {"username": lambda: "postgres", "password": _password},
+    "nessie": {"username": lambda: "nessie", "password": _password},
+    "airflow": {"username": lambda: "airflow", "password": _password, "admin-password": _password,
+                "fernet-key": _fernet_key, "webserver-secret-key": lambda: secrets.token_hex(32)},
+    "superset": {"username": lambda: "superset", "password": _password, "admin-password": _password,
+                 "secret-key": lambda: base64.b64encode(secrets.token_bytes(42)).decode()},
+    "openmetadata": {"username": lambda: "openmetadata", "password": _password, "admin-password": _password},
+    "redis": {"password": _password},
+    "grafana": {"admin-user": lambda: "admin", "admin-password": _password},
+    "jupyterhub": {"proxy-token": lambda: secrets.token_hex(32)},
+}
+
+
+def secret_name(service: str) -> str:
+    return f"openlakes-{service}-credentials"
+
+
+def generate(service: str) -> dict:
+    return {key: make() for key, make in POLICIES[service].items()}
+
+
+def missing_keys(service: str, data: dict) -> list:
+    return sorted(set(POLICIES[service]) - set(data or {}))
