@@ -31,7 +31,7 @@ class ActionModule(ActionBase):
     def _up_to_date(self):
         if getattr(self._connection, "transport", "") != "local":
             return None
-        checked = ArgumentSpecValidator({**_args.CLUSTER_ARGS, **_args.RELEASE_ARGS}).validate(dict(self._task.args))
+        checked = ArgumentSpecValidator({**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}).validate(dict(self._task.args))
         if checked.error_messages:
             return None  # the module reports argument errors in its own words
         p = checked.validated_parameters

@@ -14,11 +14,6 @@ options:
     description: Context in the kubeconfig; the current context when empty.
     type: str
     default: ""
-  helm_binary:
-    description: The helm executable, v3.17 or later, or v4.
-    type: path
-    default: helm
 requirements:
   - kubernetes (Python client) on the controller
-  - helm 3.17+ or 4.x on the controller
 """

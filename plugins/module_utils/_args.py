@@ -2,12 +2,14 @@
 # Copyright: OpenLakes maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the release modules (documented by the doc
-fragments openlakes.core.cluster and openlakes.core.release). Private to this collection."""
+fragments openlakes.core.cluster, openlakes.core.helm and openlakes.core.release). Private to this collection."""
 from __future__ import annotations
 
 CLUSTER_ARGS = {
     "kubeconfig": {"type": "path"},
     "context": {"type": "str", "default": ""},
+}
+HELM_ARGS = {
     "helm_binary": {"type": "path", "default": "helm"},
 }
 

@@ -19,7 +19,8 @@ import ssl
 import tempfile
 import threading
 import urllib.parse
-import urllib.request
+
+from ansible.module_utils.urls import Request
 
 try:
     import yaml
@@ -134,9 +135,8 @@ class _Rest:
         return cls(cluster["server"], sslctx, headers)
 
     def get(self, path):
-        req = urllib.request.Request(self.server + path, headers=self.headers)
-        with urllib.request.urlopen(req, context=self.ctx, timeout=30) as resp:  # nosec - the cluster's own URL
-            return json.loads(resp.read())
+        resp = Request(headers=self.headers, context=self.ctx, timeout=30, use_proxy=False).open("GET", self.server + path)
+        return json.loads(resp.read())
 
 
 def _rel(base, p):

@@ -83,7 +83,7 @@ def run(nodes: list, work, max_workers: int = 4) -> dict:
                     del pending[name]
             if not running:
                 continue
-            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            finished = cf.wait(running, return_when=cf.FIRST_COMPLETED).done
             for fut in finished:
                 name = running.pop(fut)
                 ok, result, start, end = fut.result()

@@ -23,13 +23,13 @@ def _password(length=32) -> str:
     """Letters and digits only (safe in JDBC URLs, env files and YAML), with at
     least one lower case letter, one upper case letter and one digit."""
     while True:
-        value = "".join(secrets.choice(ALNUM) for _ in range(length))
+        value = "".join(secrets.choice(ALNUM) for _unused in range(length))
         if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
             return value
 
 
 def _user(prefix: str) -> str:
-    return f"{prefix}-{''.join(secrets.choice(LOWER_ALNUM) for _ in range(8))}"
+    return f"{prefix}-{''.join(secrets.choice(LOWER_ALNUM) for _unused in range(8))}"
 
 
 def _fernet_key() -> str:

@@ -184,7 +184,7 @@ class Waiter:
         if t.kind == "Deployment":
             # Only the current ReplicaSet's pods: an old revision's broken pods are being replaced.
             rev = ((obj.get("metadata") or {}).get("annotations") or {}).get("deployment.kubernetes.io/revision")
-            for (ns, _), rs in self.replicasets.items():
+            for (ns, _rs_name), rs in self.replicasets.items():
                 rs_meta = rs.get("metadata") or {}
                 owned = any(o.get("kind") == "Deployment" and o.get("name") == t.name
                             for o in rs_meta.get("ownerReferences") or [])
@@ -192,7 +192,7 @@ class Waiter:
                         "deployment.kubernetes.io/revision") == rev:
                     sel = dict(sel, **{"pod-template-hash": (rs_meta.get("labels") or {}).get("pod-template-hash", "")})
                     break
-        return [p for (ns, _), p in sorted(self.pods.items(), key=lambda kv: kv[0])
+        return [p for (ns, _pod_name), p in sorted(self.pods.items(), key=lambda kv: kv[0])
                 if ns == t.namespace and not (p.get("metadata") or {}).get("deletionTimestamp")
                 and all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in sel.items())]
 

@@ -132,12 +132,14 @@ def main():
     if decision.action == "wipe":
         rc, out, err = module.run_command([module.get_bin_path("wipefs", required=True), "-a", dev.real])
         if rc != 0:
-            module.fail_json(msg=f"wipefs -a {dev.real} failed (rc={rc}): {err.strip()}", **result)
+            result["msg"] = f"wipefs -a {dev.real} failed (rc={rc}): {err.strip()}"
+            module.fail_json(**result)
     argv = _disk.mkfs_argv(p["fstype"], p["label"], dev.real)
     argv[0] = module.get_bin_path(argv[0], required=True)
     rc, out, err = module.run_command(argv, data="")
     if rc != 0:
-        module.fail_json(msg=f"{' '.join(argv)} failed (rc={rc}): {err.strip() or out.strip()}", **result)
+        result["msg"] = f"{' '.join(argv)} failed (rc={rc}): {err.strip() or out.strip()}"
+        module.fail_json(**result)
     result["uuid"] = probe(dev.real).get("UUID", "")
     _register_label(module, dev.real)
     module.exit_json(**result)

@@ -21,6 +21,7 @@ version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
   - openlakes.core.cluster
+  - openlakes.core.helm
   - openlakes.core.release
 attributes:
   check_mode:
@@ -86,7 +87,7 @@ from ansible_collections.openlakes.core.plugins.module_utils import _args, _helm
 
 
 def main():
-    module = AnsibleModule(argument_spec={**_args.CLUSTER_ARGS, **_args.RELEASE_ARGS}, supports_check_mode=True)
+    module = AnsibleModule(argument_spec={**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}, supports_check_mode=True)
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params

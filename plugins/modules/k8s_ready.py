@@ -92,7 +92,7 @@ from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTE
 
 def main():
     module = AnsibleModule(argument_spec={
-        **{k: v for k, v in CLUSTER_ARGS.items() if k != "helm_binary"},
+        **CLUSTER_ARGS,
         "objects": {"type": "list", "elements": "dict", "default": []},
         "manifest": {"type": "str", "default": ""},
         "namespace": {"type": "str", "default": "default"},

@@ -23,7 +23,9 @@ options:
     type: str
     required: true
   services:
-    description: Services that need credentials (C(minio), C(postgresql), C(nessie), C(airflow), C(superset), C(openmetadata), C(redis), C(grafana), C(jupyterhub)).
+    description:
+      - Services that need credentials, among C(minio), C(postgresql), C(nessie), C(airflow), C(superset),
+        C(openmetadata), C(redis), C(grafana) and C(jupyterhub).
     type: list
     elements: str
     required: true
@@ -69,10 +71,10 @@ LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/p
 
 def main():
     module = AnsibleModule(argument_spec={
-        **{k: v for k, v in CLUSTER_ARGS.items() if k != "helm_binary"},
+        **CLUSTER_ARGS,
         "namespace": {"type": "str", "required": True},
         "services": {"type": "list", "elements": "str", "required": True},
-        "existing_secrets": {"type": "dict", "default": {}},
+        "existing_secrets": {"type": "dict", "default": {}, "no_log": False},  # names of Secrets, not their content
     }, supports_check_mode=True)
     p = module.params
     unknown = sorted(set(p["services"]) - set(_secrets.POLICIES))

@@ -17,6 +17,7 @@ version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
   - openlakes.core.cluster
+  - openlakes.core.helm
 options:
   releases:
     description:
@@ -53,13 +54,17 @@ EXAMPLES = r"""
     kubeconfig: ~/.kube/lake.conf
     releases:
       - {name: cnpg-operator, namespace: cnpg-system, chart: {repository: "https://cloudnative-pg.github.io/charts", name: cloudnative-pg, version: 0.29.0}}
-      - {name: postgresql, namespace: openlakes, chart: {repository: "https://cloudnative-pg.github.io/charts", name: cluster, version: 0.8.1},
-         depends_on: [cnpg-operator]}
+      - name: postgresql
+        namespace: openlakes
+        chart: {repository: "https://cloudnative-pg.github.io/charts", name: cluster, version: 0.8.1}
+        depends_on: [cnpg-operator]
 """
 
 RETURN = r"""
 releases:
-  description: Per release, in plan order, its outcome (C(ok), C(failed), C(skipped)), action, reasons, revision, start and end (seconds from the start) and the release's own result.
+  description:
+    - Per release, in plan order, its outcome (C(ok), C(failed), C(skipped)), action, reasons, revision,
+      start and end (seconds from the start) and the release's own result.
   returned: always
   type: list
   elements: dict
@@ -79,6 +84,7 @@ critical_path_seconds:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.openlakes.core.plugins.module_utils import _args, _helm, _k8s, _plan, _release
 
@@ -88,7 +94,10 @@ RELEASE_ITEM = {**_args.RELEASE_ARGS, "depends_on": {"type": "list", "elements":
 def main():
     module = AnsibleModule(argument_spec={
         **_args.CLUSTER_ARGS,
-        "releases": {"type": "list", "elements": "dict", "required": True, "options": RELEASE_ITEM},
+        **_args.HELM_ARGS,
+        # Each item is checked against RELEASE_ITEM below, so that its options are documented once,
+        # in openlakes.core.helm_release.
+        "releases": {"type": "list", "elements": "dict", "required": True},
         "max_workers": {"type": "int", "default": 6},
         "chart_mirror": {"type": "str", "default": ""},
     }, supports_check_mode=True)
@@ -96,8 +105,13 @@ def main():
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params
     nodes = []
-    for item in p["releases"]:
-        module.no_log_values.update(_helm.secret_strings(item["values"]))
+    for i, raw in enumerate(p["releases"]):
+        module.no_log_values.update(_helm.secret_strings(raw.get("values") or {}))
+        checked = ArgumentSpecValidator(RELEASE_ITEM).validate(raw)
+        if checked.error_messages:
+            module.fail_json(msg=f"releases[{i}] ({raw.get('name', '?')}): {'; '.join(checked.error_messages)}; "
+                                 f"nothing was deployed")
+        item = checked.validated_parameters
         item = dict(item, chart_mirror=item["chart_mirror"] or p["chart_mirror"])
         nodes.append(_plan.Node(item["name"], item["depends_on"], _args.release_spec(item)))
     try:

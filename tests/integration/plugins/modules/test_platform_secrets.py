@@ -3,7 +3,6 @@ once, reused afterwards, and never printed."""
 from __future__ import annotations
 
 import base64
-import json
 import os
 import subprocess
 

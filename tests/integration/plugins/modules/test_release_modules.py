@@ -137,7 +137,7 @@ def test_plan_respects_dependencies(release, cluster, api, namespace, lab_cluste
     deps = {"db": [], "cache": [], "api": ["db", "cache"], "ui": ["api"]}
     nodes = []
     for name, delay in delays.items():
-        spec, _ = release(name=name, values={"readyDelay": f"{delay:.0f}s"}, timeout=60)
+        spec, _helm_unused = release(name=name, values={"readyDelay": f"{delay:.0f}s"}, timeout=60)
         nodes.append(_plan.Node(name, deps[name], spec))
 
     def work(node):

@@ -20,7 +20,7 @@ def test_every_policy_fills_every_key_with_fresh_values(service):
 
 
 def test_passwords_are_long_mixed_and_url_safe():
-    for _ in range(50):
+    for _round in range(50):
         pw = _secrets.generate("postgresql")["password"]
         assert len(pw) == 32 and re.fullmatch(r"[A-Za-z0-9]+", pw)
         assert re.search(r"[a-z]", pw) and re.search(r"[A-Z]", pw) and re.search(r"[0-9]", pw)
