@@ -23,6 +23,7 @@ help:
 	@echo "make lab       bring up the lab (3 hosts + cluster) and run playbooks/site.yml against it"
 	@echo "make test      every test tier: lint, sanity, unit, molecule, lab integration"
 	@echo "make lab-down  stop and remove everything the lab started"
+	@echo "make bench     release-module benchmarks on the lab cluster (prints figures)"
 
 deps: $(REQ_STAMP) $(COLL_LINK)
 	@lab/install-host-packages.sh
@@ -65,3 +66,6 @@ molecule: deps
 
 integration: deps
 	tests/run-all.sh integration
+
+bench: deps
+	$(PY) bench/releases.py
