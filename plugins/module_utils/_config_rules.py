@@ -279,6 +279,14 @@ def components_implemented(ctx):
 
 
 @rule
+def features_not_implemented(ctx):
+    if ctx.get("credentials", "vault_mirror", "enabled") is True:
+        yield ("credentials", "vault_mirror", "enabled"), ("mirroring credentials to an ansible-vault file is not "
+                                                           "implemented in this version; set enabled: false (the "
+                                                           "credentials are in Kubernetes Secrets)")
+
+
+@rule
 def no_plaintext_credentials(ctx):
     def walk(node, path):
         if isinstance(node, dict):
