@@ -49,10 +49,6 @@ options:
     description: Wait until every object of the release is ready (watching the API), failing fast on signals that do not heal.
     type: bool
     default: true
-  timeout:
-    description: Seconds to wait for readiness (and for helm itself).
-    type: int
-    default: 600
   atomic:
     description: Roll back to the last good revision when the release does not become ready. Off by default; leave it off for stateful releases.
     type: bool
@@ -65,12 +61,4 @@ options:
     description: Create the namespace if missing.
     type: bool
     default: true
-  grace_seconds:
-    description: How long image pull failures and unschedulable pods may last before they count as failures.
-    type: int
-    default: 10
-  wait_for_load_balancer:
-    description: Also wait for LoadBalancer Services to get an address.
-    type: bool
-    default: false
 """

@@ -2,7 +2,8 @@
 # Copyright: OpenLakes maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the release modules (documented by the doc
-fragments openlakes.core.cluster, openlakes.core.helm and openlakes.core.release). Private to this collection."""
+fragments openlakes.core.cluster, openlakes.core.helm, openlakes.core.release
+and openlakes.core.waiting). Private to this collection."""
 from __future__ import annotations
 
 CLUSTER_ARGS = {
@@ -20,6 +21,12 @@ CHART_OPTIONS = {
     "path": {"type": "path", "default": ""},
 }
 
+WAIT_ARGS = {
+    "timeout": {"type": "int", "default": 600},
+    "grace_seconds": {"type": "int", "default": 10},
+    "wait_for_load_balancer": {"type": "bool", "default": False},
+}
+
 RELEASE_ARGS = {
     "name": {"type": "str", "required": True},
     "namespace": {"type": "str", "required": True},
@@ -27,12 +34,10 @@ RELEASE_ARGS = {
     "chart_mirror": {"type": "str", "default": ""},
     "values": {"type": "dict", "default": {}},
     "wait": {"type": "bool", "default": True},
-    "timeout": {"type": "int", "default": 600},
     "atomic": {"type": "bool", "default": False},
     "pending_timeout": {"type": "int", "default": 300},
     "create_namespace": {"type": "bool", "default": True},
-    "grace_seconds": {"type": "int", "default": 10},
-    "wait_for_load_balancer": {"type": "bool", "default": False},
+    **WAIT_ARGS,
 }
 
 

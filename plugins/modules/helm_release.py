@@ -15,27 +15,19 @@ description:
     C(pending-upgrade) or C(pending-rollback) by an interrupted run is recovered once older than I(pending_timeout)
     (rolled back to the last good revision; a release that was never deployed is reinstalled). A release that has been
     deployed is never uninstalled.
+  - In check mode reports whether and why the release would change, without running helm; with diff, the values
+    before and after, with credentials masked.
   - Runs C(helm upgrade --install) without helm's wait, then watches the release's objects until ready, failing fast with
     the object and the reason (see M(openlakes.core.k8s_ready)).
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_full
+  - openlakes.core.waiting
   - openlakes.core.cluster
   - openlakes.core.helm
   - openlakes.core.release
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Reports whether and why the release would change, without running helm.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-    details: The values before and after, with credentials masked.
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 """
 
 EXAMPLES = r"""

@@ -8,6 +8,7 @@ DOCUMENTATION = r"""
 module: k8s_ready
 short_description: Wait until Kubernetes objects are ready, failing fast with the reason
 description:
+  - Reads only, also in check mode, where it waits as well.
   - Watches the API (no polling loop) until every given object is ready. Knows Deployment, StatefulSet, DaemonSet,
     ReplicaSet, Job, Pod, PersistentVolumeClaim, Service, CustomResourceDefinition, APIService, and any custom
     resource with kstatus-style C(Ready)/C(Available)/C(Stalled) conditions and C(observedGeneration).
@@ -19,6 +20,9 @@ description:
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_none
+  - openlakes.core.waiting
   - openlakes.core.cluster
 options:
   objects:
@@ -34,30 +38,6 @@ options:
     description: Namespace of the manifest's namespaced objects that do not name one.
     type: str
     default: default
-  timeout:
-    description: Seconds to wait at most.
-    type: int
-    default: 600
-  grace_seconds:
-    description: How long image pull failures and unschedulable pods may last before they count as failures.
-    type: int
-    default: 10
-  wait_for_load_balancer:
-    description: Also wait for LoadBalancer Services to get an address.
-    type: bool
-    default: false
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Reads only; waits in check mode too.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 """
 
 EXAMPLES = r"""
@@ -87,7 +67,7 @@ objects:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _waiter
-from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
+from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS, WAIT_ARGS
 
 
 def main():
@@ -96,9 +76,7 @@ def main():
         "objects": {"type": "list", "elements": "dict", "default": []},
         "manifest": {"type": "str", "default": ""},
         "namespace": {"type": "str", "default": "default"},
-        "timeout": {"type": "int", "default": 600},
-        "grace_seconds": {"type": "int", "default": 10},
-        "wait_for_load_balancer": {"type": "bool", "default": False},
+        **WAIT_ARGS,
     }, supports_check_mode=True)
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")

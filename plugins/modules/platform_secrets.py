@@ -16,6 +16,8 @@ description:
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_none
   - openlakes.core.cluster
 options:
   namespace:
@@ -33,17 +35,6 @@ options:
     description: Per service, the name of an existing Secret to use instead of a generated one.
     type: dict
     default: {}
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 """
 
 EXAMPLES = r"""

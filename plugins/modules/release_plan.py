@@ -12,10 +12,13 @@ description:
     Independent releases run concurrently in a bounded pool; a release starts as soon as every release it depends on
     is ready; a failed release skips its dependents while independent branches finish.
   - Rejects unknown dependencies, duplicate names and cycles before anything runs.
+  - In check mode returns the plan, the order (levels) and for each release whether and why it would change.
   - Returns each release's outcome, action, reasons and timings, and the plan's wall time against its critical path.
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
 extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_none
   - openlakes.core.cluster
   - openlakes.core.helm
 options:
@@ -34,18 +37,6 @@ options:
     description: Air-gap chart mirror applied to every release that does not set its own.
     type: str
     default: ""
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Returns the plan, the order (levels) and for each release whether and why it would change.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 """
 
 EXAMPLES = r"""
