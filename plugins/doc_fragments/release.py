@@ -57,6 +57,13 @@ options:
     description: A revision left C(pending-*) for longer than this many seconds is considered abandoned and is recovered.
     type: int
     default: 300
+  openapi_validation:
+    description:
+      - Let helm check the rendered objects against the cluster's OpenAPI schema before applying them. The API server
+        validates every object anyway; helm's own check downloads the cluster's whole OpenAPI document on every run,
+        about half of helm's time per release.
+    type: bool
+    default: false
   create_namespace:
     description: Create the namespace if missing.
     type: bool

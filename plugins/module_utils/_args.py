@@ -37,6 +37,7 @@ RELEASE_ARGS = {
     "atomic": {"type": "bool", "default": False},
     "pending_timeout": {"type": "int", "default": 300},
     "create_namespace": {"type": "bool", "default": True},
+    "openapi_validation": {"type": "bool", "default": False},
     **WAIT_ARGS,
 }
 
@@ -49,5 +50,5 @@ def release_spec(params: dict):
         name=params["name"], namespace=params["namespace"], chart=chart, values=params.get("values") or {},
         wait=params.get("wait", True), timeout=float(params.get("timeout", 600)), atomic=params.get("atomic", False),
         pending_timeout=float(params.get("pending_timeout", 300)), create_namespace=params.get("create_namespace", True),
-        grace_seconds=float(params.get("grace_seconds", 10)),
+        grace_seconds=float(params.get("grace_seconds", 10)), openapi_validation=params.get("openapi_validation", False),
         wait_for_load_balancer=params.get("wait_for_load_balancer", False))

@@ -31,6 +31,7 @@ class Spec:
     create_namespace: bool = True
     grace_seconds: float = 10.0
     wait_for_load_balancer: bool = False
+    openapi_validation: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -141,7 +142,8 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
             res.reasons.append(note)
         out = helm.upgrade(spec.name, spec.namespace, spec.chart, spec.values,
                            f"{_helm.FINGERPRINT_PREFIX}{spec.fingerprint}",
-                           create_namespace=spec.create_namespace, timeout_s=spec.timeout)
+                           create_namespace=spec.create_namespace, timeout_s=spec.timeout,
+                           openapi_validation=spec.openapi_validation)
     except (_helm.HelmError, RecoveryRefused) as exc:
         res.failed, res.msg = True, f"{spec.name}: {exc}"
         return _done(res, t0, helm)

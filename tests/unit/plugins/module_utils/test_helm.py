@@ -20,7 +20,8 @@ def test_upgrade_argv(case):
     chart = _helm.ChartRef.from_spec(case["chart"], mirror=case.get("mirror", ""))
     helm = _helm.Helm("helm", "/k/config", case.get("context", ""))
     argv = helm.upgrade_argv("nessie", "openlakes", chart, "VALUES", "DESC",
-                             create_namespace=case.get("create_namespace", True), timeout_s=600)
+                             create_namespace=case.get("create_namespace", True), timeout_s=600,
+                             openapi_validation=case.get("openapi_validation", False))
     assert argv == [str(a) for a in case["argv"]]
 
 
