@@ -25,7 +25,7 @@ NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage
 
 
 def binaries(log=print) -> Path:
-    log("building or reusing the lab binaries (cold build: 15-25 min)")
+    log("building or reusing the lab binaries (a cold build takes 10-15 min on 2 cores)")
     proc = subprocess.run([str(LAB_DIR / "build-binaries.sh")], stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:
         raise LabError(f"building the lab binaries failed (rc={proc.returncode}); see the messages above")
