@@ -86,8 +86,12 @@ def main():
     module.no_log_values.update(_helm.secret_strings(p["values"]))
     spec = _args.release_spec(p)
     helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
-    result = _release.apply(spec, helm, _k8s.Cluster(p["kubeconfig"] or "", p["context"]),
-                            check_mode=module.check_mode, diff=module._diff).as_dict()
+    try:
+        result = _release.apply(spec, helm, _k8s.Cluster(p["kubeconfig"] or "", p["context"]),
+                                check_mode=module.check_mode, diff=module._diff).as_dict()
+    except Exception as exc:  # noqa: BLE001 - the cluster's answer, as a sentence, not a traceback
+        module.fail_json(msg=f"{spec.name}: cannot read or change the release in namespace {spec.namespace}: "
+                             f"{getattr(exc, 'status', '')} {getattr(exc, 'reason', '') or exc}".replace("  ", " "))
     if module._diff:
         result["diff"] = {"before": result["diff"].get("before", {}), "after": result["diff"].get("after", {})}
     else:
