@@ -72,7 +72,7 @@ def bench_noop(kubeconfig, bindir, tmp, env, n=20):
           f" (target <= 0.2)")
 
 
-def bench_plan(kubeconfig, bindir, api):
+def bench_plan(kubeconfig, bindir, cluster):
     from ansible_collections.openlakes.core.plugins.module_utils import _helm, _plan, _release
 
     # 20 releases in 4 tiers; each tier depends on the whole previous tier; delays in seconds.
@@ -88,10 +88,10 @@ def bench_plan(kubeconfig, bindir, api):
             nodes.append(_plan.Node(name, deps, spec))
 
     def work(node):
-        res = _release.apply(node.payload, _helm.Helm(str(bindir / "helm"), kubeconfig), api)
+        res = _release.apply(node.payload, _helm.Helm(str(bindir / "helm"), kubeconfig), cluster)
         return not res.failed, res
 
-    api.warm()
+    cluster.warm()
     start = time.monotonic()
     out = _plan.run(nodes, work, max_workers=8)
     wall = time.monotonic() - start
@@ -103,13 +103,13 @@ def bench_plan(kubeconfig, bindir, api):
           + (f"; FAILED: {bad}" if bad else ""))
 
 
-def bench_failure(kubeconfig, bindir, api, helm_timeout):
+def bench_failure(kubeconfig, bindir, cluster, helm_timeout):
     from ansible_collections.openlakes.core.plugins.module_utils import _helm, _release
 
     spec = _release.Spec("crash-ours", "bench-fail", _helm.ChartRef("app", "0.1.0", path=str(APP)),
                          {"fault": "CrashLoopBackOff"}, timeout=300)
     start = time.monotonic()
-    res = _release.apply(spec, _helm.Helm(str(bindir / "helm"), kubeconfig), api)
+    res = _release.apply(spec, _helm.Helm(str(bindir / "helm"), kubeconfig), cluster)
     ours = time.monotonic() - start
     env = dict(os.environ, KUBECONFIG=kubeconfig)
     start = time.monotonic()
@@ -135,14 +135,14 @@ def main():
     data = cluster.up([h.name for h in hosts.default_hosts()], log=lambda m: print(f"[lab] {m}", file=sys.stderr))
     kubeconfig, bindir = str(cluster.kubeconfig_path()), Path(data["bin"])
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), KUBECONFIG=kubeconfig)
-    api = _k8s.Cluster(kubeconfig)  # the clusters' handle the release functions take
+    cluster = _k8s.Cluster(kubeconfig)
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "noop"):
             bench_noop(kubeconfig, bindir, Path(tmp), env)
         if args.only in (None, "plan"):
-            bench_plan(kubeconfig, bindir, api)
+            bench_plan(kubeconfig, bindir, cluster)
         if args.only in (None, "failure"):
-            bench_failure(kubeconfig, bindir, api, args.helm_timeout)
+            bench_failure(kubeconfig, bindir, cluster, args.helm_timeout)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ def _log(msg: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="openlakes_lab", description=__doc__)
     ap.add_argument("action", choices=["up", "down", "status", "hosts-up", "hosts-down", "cluster-up", "cluster-down",
-                                       "images", "disks", "disks-down", "molecule-env"])
-    ap.add_argument("names", nargs="*", help="disks: a set name, then host names; disks-down: the set name")
+                                       "molecule-env", "disks-down"])
+    ap.add_argument("names", nargs="*", help="molecule-env: the scenario directory; disks-down: the scenario name")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     try:
@@ -30,11 +30,6 @@ def main(argv: list[str] | None = None) -> int:
             cluster.down(log=_log)
         if args.action in ("down", "hosts-down"):
             hosts.down(log=_log)
-        if args.action == "images":
-            # For molecule: OPENLAKES_IMAGE_<RELEASE>=<ref>, one per line, ready for `export`.
-            for release in ("bookworm", "trixie"):
-                print(f"OPENLAKES_IMAGE_{release.upper()}={hosts.ensure_image(release, _log)}")
-            return 0
         if args.action == "molecule-env":
             # Everything a molecule scenario's molecule.yml refers to: host images, and loop
             # disks for each platform whose devices come from OPENLAKES_DEVICES_<NAME>.
@@ -51,14 +46,6 @@ def main(argv: list[str] | None = None) -> int:
                     var = host.upper().replace("-", "_")
                     print(f"OPENLAKES_DEVICES_{var}=[{', '.join(disks.values())}]")
                     print(f"OPENLAKES_LINKS_{var}={','.join(f'{d}={dev}' for d, dev in disks.items())}")
-            return 0
-        if args.action == "disks":
-            # For molecule: per host, its devices (a YAML list) and its stable links.
-            set_name, names = args.names[0], args.names[1:]
-            for host, disks in hosts.disk_set_up(set_name, names).items():
-                var = host.upper().replace("-", "_")
-                print(f"OPENLAKES_DEVICES_{var}=[{', '.join(disks.values())}]")
-                print(f"OPENLAKES_LINKS_{var}={','.join(f'{d}={dev}' for d, dev in disks.items())}")
             return 0
         if args.action == "disks-down":
             hosts.disk_set_down(args.names[0])

@@ -110,25 +110,39 @@ def detach_disk(dev: str, path: str) -> None:
         run(["losetup", "-d", dev], check=False)
 
 
-def disk_set_up(set_name: str, host_names: list, disks=("hot1", "hot2", "longhorn1", "spare")) -> dict:
+def attach_disks(prefix: str, disks) -> dict:
+    """Loop disks for one host, backed by <state>/disks/<prefix>-<name>.img: {name: {file, device}}."""
+    out = {}
+    for disk in disks:
+        img = state_dir() / "disks" / f"{prefix}-{disk.name}.img"
+        out[disk.name] = {"file": str(img), "device": attach_disk(img, disk.size)}
+    return out
+
+
+def release_disks(disks: dict) -> None:
+    """Detach and delete what attach_disks made (only devices still backed by our files)."""
+    for disk in disks.values():
+        detach_disk(disk["device"], disk["file"])
+        Path(disk["file"]).unlink(missing_ok=True)
+
+
+MOLECULE_DISKS = (Disk("hot1"), Disk("hot2"), Disk("longhorn1"), Disk("spare"))
+
+
+def disk_set_up(set_name: str, host_names: list) -> dict:
     """Loop disks for hosts that something else creates (molecule): {host: {disk: device}}."""
     rec = Record.load(f"disks-{set_name}")
     rec.data.setdefault("hosts", {})
     for host in host_names:
-        entry = rec.data["hosts"].setdefault(host, {})
-        for disk in disks:
-            img = state_dir() / "disks" / f"{set_name}-{host}-{disk}.img"
-            entry[disk] = {"file": str(img), "device": attach_disk(img, DISK_SIZE)}
+        rec.data["hosts"][host] = attach_disks(f"{set_name}-{host}", MOLECULE_DISKS)
         rec.save()
     return {h: {d: v["device"] for d, v in e.items()} for h, e in rec.data["hosts"].items()}
 
 
 def disk_set_down(set_name: str) -> None:
     rec = Record.load(f"disks-{set_name}")
-    for entry in rec.data.get("hosts", {}).values():
-        for disk in entry.values():
-            detach_disk(disk["device"], disk["file"])
-            Path(disk["file"]).unlink(missing_ok=True)
+    for disks in rec.data.get("hosts", {}).values():
+        release_disks(disks)
     rec.clear()
 
 
@@ -150,14 +164,11 @@ def up(hosts: list[Host] | None = None, log=print) -> dict:
     rec = Record.load("hosts")
     rec.data.setdefault("hosts", {})
     ensure_network()
-    disk_dir = state_dir() / "disks"
     for host in hosts:
         image = ensure_image(host.release, log)
         entry = rec.data["hosts"].setdefault(host.name, {"disks": {}})
         entry.update(container=host.container, release=host.release, image=image)
-        for disk in host.disks:
-            img = disk_dir / f"{host.name}-{disk.name}.img"
-            entry["disks"][disk.name] = {"file": str(img), "device": attach_disk(img, disk.size)}
+        entry["disks"] = attach_disks(host.name, host.disks)
         rec.save()
         exists = podman("container", "exists", host.container, check=False).returncode == 0
         if not exists:
@@ -202,9 +213,7 @@ def down(log=print) -> None:
         if cid:
             podman("rm", "-f", "-t", "2", cid, check=False)
             log(f"removed host {name} ({cid[:12]})")
-        for disk in entry.get("disks", {}).values():
-            detach_disk(disk["device"], disk["file"])
-            Path(disk["file"]).unlink(missing_ok=True)
+        release_disks(entry.get("disks", {}))
     if rec.data.get("hosts"):
         podman("network", "rm", NETWORK, check=False)
     rec.clear()

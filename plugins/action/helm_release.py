@@ -31,19 +31,18 @@ class ActionModule(ActionBase):
     def _up_to_date(self):
         if getattr(self._connection, "transport", "") != "local":
             return None
-        checked = ArgumentSpecValidator({**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}).validate(dict(self._task.args))
+        spec = {**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}
+        checked = ArgumentSpecValidator(spec).validate(dict(self._task.args))
         if checked.error_messages:
             return None  # the module reports argument errors in its own words
         p = checked.validated_parameters
         try:
-            spec = _args.release_spec(p)
-            records = _helm.read_records(_k8s.Cluster(p["kubeconfig"] or "", p["context"]), spec.name, spec.namespace)
+            # Check mode only reads: it is the module's own no-op path, run here in-process.
+            res = _release.apply(_args.release_spec(p), _helm.Helm(p["helm_binary"]),
+                                 _k8s.Cluster(p["kubeconfig"] or "", p["context"]), check_mode=True).as_dict()
         except Exception:  # noqa: BLE001 - any doubt: let the module do the full job
             return None
-        if _release.decide(spec, records).action != "none":
+        if res["action"] != "none" or res["failed"]:
             return None
-        rec = records[0]
-        return {"changed": False, "action": "none", "reasons": [], "name": spec.name, "namespace": spec.namespace,
-                "revision": rec.revision, "revision_before": rec.revision, "status": rec.status,
-                "fingerprint": spec.fingerprint, "helm_commands": [], "readiness": {},
-                "msg": f"{spec.name}: up to date (revision {rec.revision}, {rec.status})"}
+        res.pop("diff", None)
+        return res

@@ -150,23 +150,13 @@ class Waiter:
             for t in self.targets:
                 if t.kind == obj.get("kind") and t.name == meta.get("name") and t.namespace == (meta.get("namespace") or ""):
                     self.objects[t] = None if etype == "DELETED" else obj
-        elif sink == "pod":
-            key = (meta.get("namespace"), meta.get("name"))
+        elif sink in ("pod", "replicaset", "node"):
+            store = {"pod": self.pods, "replicaset": self.replicasets, "node": self.nodes}[sink]
+            key = meta.get("name") if sink == "node" else (meta.get("namespace"), meta.get("name"))
             if etype == "DELETED":
-                self.pods.pop(key, None)
+                store.pop(key, None)
             else:
-                self.pods[key] = obj
-        elif sink == "replicaset":
-            key = (meta.get("namespace"), meta.get("name"))
-            if etype == "DELETED":
-                self.replicasets.pop(key, None)
-            else:
-                self.replicasets[key] = obj
-        elif sink == "node":
-            if etype == "DELETED":
-                self.nodes.pop(meta.get("name"), None)
-            else:
-                self.nodes[meta.get("name")] = obj
+                store[key] = obj
         elif sink == "event":
             inv = obj.get("involvedObject") or {}
             key = (inv.get("namespace") or meta.get("namespace"), inv.get("kind"), inv.get("name"))

@@ -74,6 +74,8 @@ critical_path_seconds:
   type: float
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -119,10 +121,10 @@ def main():
         res.pop("diff", None)
         return not res["failed"], res
 
-    t0 = _now()
+    t0 = time.monotonic()
     # In check mode nothing waits, so every release can be read at once.
     outcome = _plan.run(nodes, work, max_workers=len(nodes) if module.check_mode else p["max_workers"])
-    wall = _now() - t0
+    wall = time.monotonic() - t0
     durations = {n: (o["end"] - o["start"]) for n, o in outcome.items() if o["start"] is not None}
     rows = []
     for level in levels:
@@ -141,11 +143,6 @@ def main():
         lines = [r["msg"] for r in failed]
         module.fail_json(msg=f"{len(failed)} of {len(rows)} releases did not deploy:\n" + "\n".join(lines), **result)
     module.exit_json(**result)
-
-
-def _now():
-    import time
-    return time.monotonic()
 
 
 if __name__ == "__main__":
