@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the lab and the tests need, only those missing.
 set -euo pipefail
-pkgs=(podman runc debootstrap xfsprogs e2fsprogs util-linux aardvark-dns netavark python3-venv)
+# netavark runs iptables to set up the lab network; --no-install-recommends leaves it out.
+pkgs=(podman runc debootstrap xfsprogs e2fsprogs util-linux aardvark-dns netavark iptables python3-venv)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

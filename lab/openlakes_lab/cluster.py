@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from . import pki, procs
+from . import charts, pki, procs
 from .state import LAB_DIR, LabError, Record, run, state_dir
 
 FAULT_LABEL = "lab.openlakes.io/fault"
@@ -118,6 +118,7 @@ def up(host_names: list[str], log=print) -> dict:
     procs_rec = rec.data.get("processes", {})
     if procs_rec and all(procs.alive(p) for p in procs_rec.values()):
         log(f"cluster already running ({rec.data['server']})")
+        _platform_files(Path(rec.data["bin"]), log)
         return rec.data
     if procs_rec:
         down(log)
@@ -179,10 +180,21 @@ def up(host_names: list[str], log=print) -> dict:
                    "--cidr=10.244.0.0/16", "--node-ip=10.89.77.1",
                    f"--server-address=127.0.0.1:{ports['kwok']}"])
     bootstrap(host_names, log)
+    _platform_files(bindir, log)
     rec.data["started_seconds"] = round(time.monotonic() - started, 1)
     rec.save()
     log(f"cluster up at {server} in {rec.data['started_seconds']}s; KUBECONFIG={kubeconfig_path()}")
     return rec.data
+
+
+LAB_DOMAIN = "openlakes.lab.internal"  # networking.domain of inventories/lab/core-config.yaml
+
+
+def _platform_files(bindir: Path, log) -> None:
+    """What the lab's core-config.yaml and inventory name: helm, the chart mirror, the TLS certificate."""
+    charts.link_helm(bindir / "helm")
+    charts.build_mirror(bindir / "helm", log)
+    pki.ensure_wildcard(state_dir() / "tls", LAB_DOMAIN)
 
 
 def bootstrap(host_names: list[str], log=print) -> None:

@@ -89,3 +89,22 @@ def ensure(pki: Path) -> None:
     _write(pki / "sa.key", _pem_key(sa))
     _write(pki / "sa.pub", sa.public_key().public_bytes(serialization.Encoding.PEM,
                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def ensure_wildcard(tls_dir: Path, domain: str) -> tuple[Path, Path]:
+    """A certificate for `*.domain` from a lab CA, for the lab's `user-certificates` TLS mode.
+    Created once; kept across lab restarts so the TLS Secret does not change between runs."""
+    crt, key_file = tls_dir / "wildcard.crt", tls_dir / "wildcard.key"
+    if crt.exists() and key_file.exists():
+        return crt, key_file
+    tls_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ca_key = _key()
+    ca_name = _name("openlakes-lab-ingress-ca")
+    ca = _cert(ca_name, ca_key, ca_name, ca_key, ca=True)
+    _write(tls_dir / "ca.crt", ca.public_bytes(serialization.Encoding.PEM))
+    key = _key()
+    cert = _cert(_name(f"*.{domain}"), key, ca_name, ca_key, usages=[ExtendedKeyUsageOID.SERVER_AUTH],
+                 sans=[x509.DNSName(domain), x509.DNSName(f"*.{domain}")])
+    _write(crt, cert.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM))
+    _write(key_file, _pem_key(key))
+    return crt, key_file

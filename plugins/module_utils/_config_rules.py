@@ -335,6 +335,8 @@ def derive(ctx: Context) -> dict:
         "longhorn_hosts": longhorn_hosts,
         "longhorn_replicas": max(1, min(replicas, len(longhorn_hosts) or 1)),
         "ui_urls": urls,
+        # UIs without a login of their own, which Traefik puts basic auth in front of (Secret of ui-auth).
+        "ui_auth": sorted(n for n in urls if ctx.manifest["components"][n].get("ui_auth")),
         "credential_services": sorted({c["credentials"] for n, c in ctx.manifest["components"].items()
                                        if n in enabled and c.get("credentials")}),
         "kubeconfig": ctx.path(ctx.get("cluster", "kubernetes", "kubeconfig")),

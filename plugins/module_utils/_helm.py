@@ -49,11 +49,9 @@ class ChartRef:
     path: str = ""
 
     @classmethod
-    def from_spec(cls, spec: dict, mirror: str = "", collection_charts: str = "") -> "ChartRef":
+    def from_spec(cls, spec: dict, mirror: str = "") -> "ChartRef":
         name, version = spec.get("name", ""), str(spec.get("version", "") or "")
         repo, path = spec.get("repository", "") or "", spec.get("path", "") or ""
-        if repo.startswith("collection://"):
-            return cls(name, version, path=os.path.join(collection_charts, name))
         if path:
             return cls(name, version, path=path)
         if mirror:

@@ -15,6 +15,12 @@ import base64
 import secrets
 import string
 
+try:
+    import bcrypt
+    HAS_BCRYPT = True
+except ImportError:  # pragma: no cover - requirements/controller.txt installs it
+    HAS_BCRYPT = False
+
 ALNUM = string.ascii_letters + string.digits
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 
@@ -49,7 +55,21 @@ POLICIES = {
     "redis": {"password": _password},
     "grafana": {"admin-user": lambda: "admin", "admin-password": _password},
     "jupyterhub": {"proxy-token": lambda: secrets.token_hex(32)},
+    # Basic auth in front of the UIs that have no login of their own (Longhorn, the Traefik dashboard).
+    "ui-auth": {"username": lambda: "admin", "password": _password},
 }
+
+# Keys computed from the generated ones: Traefik's BasicAuth middleware reads an htpasswd
+# line (bcrypt) from the key `users`.
+DERIVED = {
+    "ui-auth": {"users": lambda d: f"{d['username']}:{_bcrypt(d['password'])}"},
+}
+
+
+def _bcrypt(password: str) -> str:
+    if not HAS_BCRYPT:
+        raise RuntimeError("the Python library 'bcrypt' is required on the controller (requirements/controller.txt)")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
 def secret_name(service: str) -> str:
@@ -57,8 +77,11 @@ def secret_name(service: str) -> str:
 
 
 def generate(service: str) -> dict:
-    return {key: make() for key, make in POLICIES[service].items()}
+    values = {key: make() for key, make in POLICIES[service].items()}
+    for key, derive in DERIVED.get(service, {}).items():
+        values[key] = derive(values)
+    return values
 
 
 def missing_keys(service: str, data: dict) -> list:
-    return sorted(set(POLICIES[service]) - set(data or {}))
+    return sorted((set(POLICIES[service]) | set(DERIVED.get(service, {}))) - set(data or {}))

@@ -27,7 +27,8 @@ options:
   services:
     description:
       - Services that need credentials, among C(minio), C(postgresql), C(nessie), C(airflow), C(superset),
-        C(openmetadata), C(redis), C(grafana) and C(jupyterhub).
+        C(openmetadata), C(redis), C(grafana), C(jupyterhub) and C(ui-auth) (basic auth in front of UIs without a
+        login; its key C(users) is an htpasswd line with a bcrypt hash).
     type: list
     elements: str
     required: true

@@ -12,7 +12,7 @@ from ansible_collections.openlakes.core.plugins.module_utils import _secrets
 @pytest.mark.parametrize("service", sorted(_secrets.POLICIES))
 def test_every_policy_fills_every_key_with_fresh_values(service):
     a, b = _secrets.generate(service), _secrets.generate(service)
-    assert set(a) == set(_secrets.POLICIES[service]) and all(a.values())
+    assert set(a) == set(_secrets.POLICIES[service]) | set(_secrets.DERIVED.get(service, {})) and all(a.values())
     random_keys = [k for k in a if a[k] != b[k]]
     assert random_keys, f"{service}: nothing random"
     for value in a.values():
@@ -39,3 +39,15 @@ def test_airflow_fernet_key_is_valid():
 def test_missing_keys():
     assert _secrets.missing_keys("redis", {}) == ["password"]
     assert _secrets.missing_keys("redis", {"password": "x"}) == []
+
+
+def test_ui_auth_carries_a_bcrypt_htpasswd_line_of_its_own_password():
+    import bcrypt
+
+    values = _secrets.generate("ui-auth")
+    user, _, digest = values["users"].partition(":")
+    assert user == values["username"] == "admin"
+    assert digest.startswith("$2b$12$")
+    assert bcrypt.checkpw(values["password"].encode(), digest.encode())
+    assert not bcrypt.checkpw(b"wrong", digest.encode())
+    assert _secrets.missing_keys("ui-auth", {"username": "a", "password": "b"}) == ["users"]

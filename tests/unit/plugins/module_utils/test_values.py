@@ -1,0 +1,224 @@
+"""plugins/module_utils/_values.py: what layer 01's plan says for the example configurations
+(wiring, MinIO's pod-to-drive mapping, credentials by reference only, optional parts)."""
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.openlakes.core.plugins.module_utils import _config, _helm, _values
+
+sys.path.insert(0, str(Path(__file__).parent))
+import values_configs  # noqa: E402
+
+CONFIGS = values_configs.configs()
+LAB = CONFIGS["lab"][0]
+
+
+def releases(plan):
+    return {r["name"]: r for r in plan["releases"]}
+
+
+def test_lab_plan_has_every_layer_01_release_in_dependency_order():
+    rel = releases(values_configs.plan(LAB))
+    assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio",
+                         "cnpg-operator", "postgresql", "redis", "nessie"]
+    assert rel["minio"]["depends_on"] == ["minio-volumes", "minio-cold"]
+    assert rel["postgresql"]["depends_on"] == ["cnpg-operator", "longhorn"]
+    assert rel["nessie"]["depends_on"] == ["postgresql", "minio"]
+    # cert-manager is off (TLS from user certificates): the dependency on it is dropped.
+    assert rel["ingress"]["depends_on"] == ["traefik"]
+    assert rel["cnpg-operator"]["namespace"] == "cnpg-system" and rel["nessie"]["namespace"] == "openlakes"
+    assert all(r["timeout"] == 900 for r in rel.values())
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_no_credential_is_ever_a_value(name):
+    config = CONFIGS[name][0]
+    plan = values_configs.plan(config)
+    names = {f"openlakes-{s}-credentials" for s in config["derived"]["credential_services"]}
+    names.add((config["networking"]["tls"].get("user_certificates") or {}).get("existing_secret"))
+    for rel in plan["releases"]:
+        for found in _helm.secret_strings(rel["values"]):
+            # Under a credential-looking key there are only Secret names and the keys inside them.
+            assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
+                                               "api-token", "openlakes-cloudflare-api-token",
+                                               "openlakes-wildcard-tls", "my-tls"}, (rel["name"], found)
+        text = json.dumps(rel["values"])
+        assert "console123" not in text
+
+
+def test_each_minio_pod_gets_the_drives_of_one_known_host():
+    plan = values_configs.plan(LAB)
+    rel = releases(plan)
+    vols = rel["minio-volumes"]["values"]["volumes"]
+    assert [(v["claim"], v["node"], v["path"]) for v in vols] == [
+        (f"export-{d}-minio-{i}", f"lab-node-{i + 1}", f"/mnt/openlakes/minio/hot{d + 1}/data")
+        for i in range(3) for d in range(2)]
+    assert {v["size"] for v in vols} == {"1014Mi"}
+    minio = rel["minio"]["values"]
+    assert (minio["replicas"], minio["drivesPerNode"], minio["mode"]) == (3, 2, "distributed")
+    assert minio["persistence"]["storageClass"] == rel["minio-volumes"]["values"]["storageClassName"]
+    assert minio["persistence"]["size"] == "1014Mi"
+    assert minio["users"] == []  # the chart's default user console/console123 is gone
+
+
+def test_one_drive_per_host_uses_the_single_claim_name():
+    config = copy.deepcopy(CONFIGS["single-node"][0])
+    vols = releases(values_configs.plan(config))["minio-volumes"]["values"]["volumes"]
+    per_host = config["derived"]["minio_drives_per_host"]
+    assert all(v["claim"].startswith("export-") for v in vols) and len(vols) == per_host * len(config["derived"]["minio_hosts"])
+
+
+def test_buckets_prefixes_and_tiering_commands():
+    minio = releases(values_configs.plan(LAB))["minio"]["values"]
+    assert [(b["name"], b["versioning"]) for b in minio["buckets"]] == [("openlakes", False), ("openlakes-notebooks", True)]
+    cmds = [c["command"] for c in minio["customCommands"]]
+    for obj in ("openlakes/raw/", "openlakes/warehouse/", "openlakes/spark-history/", "openlakes-notebooks/shared/",
+                "openlakes-notebooks/workspace/", "openlakes-notebooks/published/", "openlakes-notebooks/artifacts/"):
+        assert f"stat myminio/{obj}.keep >/dev/null 2>&1 || printf '' | runCommand pipe myminio/{obj}.keep" in cmds
+    tier = [c for c in cmds if "ilm tier" in c][0]
+    assert tier.startswith("ilm tier info myminio COLD >/dev/null 2>&1 || runCommand ilm tier add minio myminio COLD")
+    assert '--access-key "$(cat /config/rootUser)"' in tier and "http://minio-cold.openlakes.svc.cluster.local:9000" in tier
+    assert [c for c in cmds if "ilm rule" in c] == [
+        "ilm rule rm --all --force myminio/openlakes >/dev/null 2>&1 || true; runCommand ilm rule add "
+        "myminio/openlakes --transition-days 30 --transition-tier COLD"]
+    cold = releases(values_configs.plan(LAB))["minio-volumes"]["values"]["cold"]
+    assert cold["path"] == "/cold-nas/openlakes-minio-cold" and cold["nodes"] == ["lab-node-1", "lab-node-2", "lab-node-3"]
+
+
+def test_without_tiering_there_is_no_cold_tier():
+    config = CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]
+    rel = releases(values_configs.plan(config))
+    assert "minio-cold" not in rel and rel["minio"]["depends_on"] == ["minio-volumes"]
+    assert "cold" not in rel["minio-volumes"]["values"]
+    assert not [c for c in rel["minio"]["values"]["customCommands"] if "ilm" in c["command"]]
+
+
+def test_longhorn_gets_exactly_the_prepared_disks():
+    plan = values_configs.plan(LAB)
+    assert [n["node"] for n in plan["longhorn_nodes"]] == ["lab-node-1", "lab-node-2", "lab-node-3"]
+    node = plan["longhorn_nodes"][0]
+    assert node["labels"] == {"node.longhorn.io/create-default-disk": "config"}
+    assert json.loads(node["annotations"]["node.longhorn.io/default-disks-config"]) == [
+        {"name": "openlakes-1", "path": "/var/lib/openlakes/longhorn/disk1/data", "allowScheduling": True,
+         "tags": ["openlakes"]}]
+    lh = releases(plan)["longhorn"]["values"]
+    assert lh["defaultSettings"]["createDefaultDiskLabeledNodes"] is True
+    assert lh["persistence"] == {"defaultClass": True, "defaultClassReplicaCount": 3, "reclaimPolicy": "Retain"}
+
+
+def test_longhorn_replicas_are_bounded_by_the_hosts():
+    config = CONFIGS["single-node"][0]
+    assert releases(values_configs.plan(config))["longhorn"]["values"]["persistence"]["defaultClassReplicaCount"] == \
+        config["derived"]["longhorn_replicas"] <= len(config["derived"]["longhorn_hosts"])
+
+
+def test_a_host_that_node_prep_did_not_report_stops_the_plan():
+    d = LAB["derived"]
+    inputs = _values.Inputs(LAB, {h: {"longhorn_disks": [{"path": "/x"}], "minio_drives": []} for h in d["storage_hosts"]},
+                            {s: {"secret": s} for s in d["credential_services"]}, _config.load_manifest(), "/c")
+    with pytest.raises(_values.PlanError, match="host lab-node-1: core-config.yaml lists 2 MinIO drives but node "
+                                                "preparation reported 0; run the node_prep tag"):
+        _values.layer_plan(inputs, "01")
+
+
+def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
+    rel = releases(values_configs.plan(LAB))
+    pg = rel["postgresql"]["values"]
+    assert pg["fullnameOverride"] == "postgresql" and pg["cluster"]["instances"] == 3
+    assert pg["cluster"]["roles"] == [{"name": "nessie", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-nessie-credentials"}}]
+    assert pg["databases"] == [{"name": "nessie", "owner": "nessie", "ensure": "present"}]
+    assert pg["cluster"]["superuserSecret"] == "openlakes-postgresql-credentials"
+    assert pg["cluster"]["storage"] == {"size": "5Gi", "storageClass": "longhorn"}
+    nessie = rel["nessie"]["values"]
+    assert nessie["jdbc"]["jdbcUrl"] == "jdbc:postgresql://postgresql-rw.openlakes.svc.cluster.local:5432/nessie"
+    s3 = nessie["catalog"]["storage"]["s3"]["defaultOptions"]
+    assert s3["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000/" and s3["pathStyleAccess"] is True
+    assert nessie["catalog"]["iceberg"]["warehouses"] == [{"name": "warehouse", "location": "s3://openlakes/warehouse/"}]
+
+
+def test_tls_user_certificates_redirect_and_route_every_ui_through_traefik():
+    rel = releases(values_configs.plan(LAB))
+    tr = rel["traefik"]["values"]
+    assert tr["tlsStore"] == {"default": {"defaultCertificate": {"secretName": "openlakes-wildcard-tls"}}}
+    assert tr["ports"]["web"]["http"]["redirections"]["entryPoint"] == {"to": "websecure", "scheme": "https", "permanent": True}
+    assert tr["ingressRoute"]["dashboard"]["matchRule"] == "Host(`traefik.openlakes.lab.internal`)"
+    lh = rel["longhorn"]["values"]["ingress"]
+    assert lh["host"] == "longhorn.openlakes.lab.internal"
+    assert lh["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"] == "openlakes-ui-auth@kubernetescrd"
+    assert rel["minio"]["values"]["consoleIngress"]["hosts"] == ["minio.openlakes.lab.internal"]
+    assert "router.middlewares" not in json.dumps(rel["minio"]["values"]["consoleIngress"]["annotations"])
+    assert rel["nessie"]["values"]["ingress"]["hosts"][0]["host"] == "nessie.openlakes.lab.internal"
+    assert rel["ingress"]["values"] == {"basicAuth": {"secretName": "openlakes-ui-auth-credentials"}}
+
+
+def test_cloudflare_dns01_issues_a_wildcard_through_cert_manager():
+    rel = releases(values_configs.plan(CONFIGS["lab+cloudflare-dns01"][0]))
+    assert rel["ingress"]["depends_on"] == ["traefik", "cert-manager"]
+    cert = rel["ingress"]["values"]["certificate"]
+    assert cert["domain"] == "openlakes.lab.internal" and cert["namespace"] == "traefik"
+    assert cert["acme"]["server"].startswith("https://acme-staging-v02")
+    assert cert["acme"]["apiTokenSecret"] == {"name": "openlakes-cloudflare-api-token", "key": "api-token"}
+    assert rel["cert-manager"]["values"]["crds"] == {"enabled": True, "keep": True}
+    other = releases(values_configs.plan(CONFIGS["lab+cloudflare-existing-token"][0]))
+    assert other["ingress"]["values"]["certificate"]["acme"]["apiTokenSecret"] == {"name": "cf", "key": "token"}
+
+
+def test_plain_http_has_no_redirect_and_an_existing_tls_secret_is_used_as_is():
+    plain = releases(values_configs.plan(CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]))
+    assert "ports" not in plain["traefik"]["values"] and "tlsStore" not in plain["traefik"]["values"]
+    assert plain["longhorn"]["values"]["ingress"]["annotations"]["traefik.ingress.kubernetes.io/router.entrypoints"] == "web"
+    existing = releases(values_configs.plan(CONFIGS["lab+user-certificates-existing-secret"][0]))
+    assert existing["traefik"]["values"]["tlsStore"]["default"]["defaultCertificate"]["secretName"] == "my-tls"
+
+
+def test_air_gap_registry_replaces_the_image_registry():
+    rel = releases(values_configs.plan(CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]))
+    assert rel["minio"]["values"]["image"] == {"repository": "registry.internal:5000/pgsty/minio",
+                                              "tag": "RELEASE.2026-03-14T12-00-00Z"}
+    assert rel["redis"]["values"]["image"]["repository"] == "registry.internal:5000/library/redis"
+
+
+@pytest.mark.parametrize("memory, profile", [(["16Gi", "16Gi"], "compact"), (["32Gi"] * 3, "small"),
+                                             (["128Gi"] * 2, "full"), (["64e9"], "small")])
+def test_profile_auto_follows_the_cluster_memory(memory, profile):
+    config = CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]
+    rel = releases(values_configs.plan(config, node_memory=memory))
+    want = _config.load_manifest()["components"]["minio"]["profiles"][profile]
+    assert rel["minio"]["values"]["resources"]["requests"] == {"cpu": str(want["cpu"]), "memory": want["memory"]}
+
+
+def test_core_config_values_and_chart_version_override_the_main_release():
+    config = copy.deepcopy(LAB)
+    config["components"]["nessie"].update(values={"replicaCount": 2, "jdbc": {"jdbcUrl": "jdbc:postgresql://x/y"}},
+                                          chart_version="0.108.5")
+    nessie = releases(values_configs.plan(config))["nessie"]
+    assert nessie["chart"]["version"] == "0.108.5" and nessie["values"]["replicaCount"] == 2
+    assert nessie["values"]["jdbc"] == {"jdbcUrl": "jdbc:postgresql://x/y",
+                                        "secret": {"name": "openlakes-nessie-credentials", "username": "username",
+                                                   "password": "password"}}
+
+
+def test_the_collection_charts_are_paths_with_the_pinned_version():
+    for rel in values_configs.plan(LAB)["releases"]:
+        if "path" in rel["chart"]:
+            meta = yaml.safe_load((Path(rel["chart"]["path"]) / "Chart.yaml").read_text())
+            assert (meta["name"], meta["version"]) == (rel["chart"]["name"], rel["chart"]["version"])
+
+
+def test_disabled_components_leave_no_release():
+    config = copy.deepcopy(LAB)
+    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c != "nessie"]
+    assert "nessie" not in releases(values_configs.plan(config))
+
+
+@pytest.mark.parametrize("text, want", [("32Gi", 32 * 2 ** 30), ("512Mi", 512 * 2 ** 20), ("1G", 10 ** 9),
+                                        ("1024", 1024), ("1e9", 10 ** 9), ("2Ki", 2048)])
+def test_quantities(text, want):
+    assert _values.quantity_bytes(text) == want

@@ -1,0 +1,80 @@
+"""Configurations the values tests plan layer 01 for: every example in inventories/, and variants
+that reach the other branches (Cloudflare DNS-01, an existing TLS Secret, no TLS, tiering off,
+an air-gap image registry, profile auto)."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from ansible_collections.openlakes.core.plugins.module_utils import _config, _values
+
+REPO = Path(__file__).resolve().parents[4]
+EXAMPLES = sorted((REPO / "inventories").glob("*/core-config.yaml"))
+
+
+def _inventory_hosts(path: Path) -> list:
+    inv = yaml.safe_load((path.parent / "hosts.yml").read_text())
+    out = []
+
+    def walk(group):
+        out.extend((group.get("hosts") or {}).keys())
+        for child in (group.get("children") or {}).values():
+            walk(child or {})
+    walk(inv["all"])
+    return out
+
+
+def _variants(base: dict) -> dict:
+    out = {}
+    cf = copy.deepcopy(base)
+    cf["networking"]["tls"] = {"mode": "cloudflare-dns01", "cloudflare": {
+        "email": "ops@example.com", "staging": True, "api_token": {"vault_variable": "cloudflare_token"}}}
+    cf.setdefault("components", {})["cert_manager"] = {"enabled": True}
+    out["cloudflare-dns01"] = cf
+    cf2 = copy.deepcopy(cf)
+    cf2["networking"]["tls"]["cloudflare"]["api_token"] = {"existing_secret": {"name": "cf", "key": "token"}}
+    out["cloudflare-existing-token"] = cf2
+    es = copy.deepcopy(base)
+    es["networking"]["tls"] = {"mode": "user-certificates", "user_certificates": {"existing_secret": "my-tls"}}
+    out["user-certificates-existing-secret"] = es
+    plain = copy.deepcopy(base)
+    plain["networking"]["tls"] = {"mode": "none"}
+    plain["storage"]["tiering"] = {"cold_after_days": 0}
+    plain["air_gap"] = {"image_registry": "registry.internal:5000"}
+    plain["resources"] = {"profile": "auto"}
+    out["no-tls-no-tiering-mirror-auto"] = plain
+    return out
+
+
+def configs() -> dict:
+    """name -> (effective config, inventory hosts). Each must be valid."""
+    out = {}
+    for path in EXAMPLES:
+        hosts = _inventory_hosts(path)
+        text = path.read_text()
+        res = _config.load(str(path), hosts, check_files=False)
+        assert res.ok, [p.render(str(path)) for p in res.problems]
+        out[path.parent.name] = (res.config, hosts)
+        if path.parent.name == "lab":
+            base = yaml.safe_load(text)
+            for name, data in _variants(base).items():
+                res = _config.load(str(path), hosts, text=yaml.safe_dump(data), check_files=False)
+                assert res.ok, (name, [p.render() for p in res.problems])
+                out[f"lab+{name}"] = (res.config, hosts)
+    return out
+
+
+def plan(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> dict:
+    """Layer 01 as the role plans it, with every host's disks prepared (1 GiB drives)."""
+    d = config["derived"]
+    hosts = {h: {"longhorn_disks": [{"path": f"/var/lib/openlakes/longhorn/disk{i}/data"}
+                                    for i in range(1, len(config["storage"]["hosts"][h]["longhorn_disks"]) + 1)],
+                 "minio_drives": [{"path": drive["mount"] + "/data", "size_bytes": 1063256064}
+                                  for drive in config["storage"]["hosts"][h]["minio_drives"]]}
+             for h in d["storage_hosts"]}
+    secrets = {s: {"secret": f"openlakes-{s}-credentials"} for s in d["credential_services"]}
+    inputs = _values.Inputs(config, hosts, secrets, _config.load_manifest(), charts_dir=str(REPO / "charts"),
+                            node_memory=list(node_memory))
+    return _values.layer_plan(inputs, "01")
