@@ -326,8 +326,11 @@ def derive(ctx: Context) -> dict:
     urls = {n: f"{'https' if tls else 'http'}://{c['ui']}.{domain}"
             for n, c in ctx.manifest["components"].items() if n in enabled and c.get("ui")}
     replicas = ctx.get("storage", "longhorn", "replicas")
+    certs = ctx.get("networking", "tls", "user_certificates", default={}) or {}
     return {
         "enabled_components": enabled,
+        # Layer number -> name; layer NN's role is layerNN_<name> and records layerNN_<name>_result.
+        "layers": {num: layer["name"] for num, layer in ctx.manifest["layers"].items()},
         "storage_hosts": sorted(hosts),
         "minio_hosts": minio_hosts,
         "minio_drives_per_host": per_host,
@@ -340,6 +343,9 @@ def derive(ctx: Context) -> dict:
         "credential_services": sorted({c["credentials"] for n, c in ctx.manifest["components"].items()
                                        if n in enabled and c.get("credentials")}),
         "kubeconfig": ctx.path(ctx.get("cluster", "kubernetes", "kubeconfig")),
+        # user-certificates files, resolved against core-config.yaml's directory like every path in it
+        "tls_files": ({"cert": ctx.path(certs["certificate_file"]), "key": ctx.path(certs["key_file"])}
+                      if "certificate_file" in certs else {}),
         "chart_mirror": (ctx.path(ctx.get("air_gap", "chart_mirror").removeprefix("file://"))
                          if ctx.get("air_gap", "chart_mirror") and not re.match(r"^(https?|oci)://", ctx.get("air_gap", "chart_mirror"))
                          else ctx.get("air_gap", "chart_mirror")),

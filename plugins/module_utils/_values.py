@@ -122,10 +122,10 @@ class Inputs:
     def image(self, ref: str) -> dict:
         """`registry/path:tag` -> {repository, tag}; with an air-gap registry, that registry replaces
         the original one (docker.io/pgsty/minio -> registry.internal:5000/pgsty/minio)."""
-        repo, _, tag = ref.rpartition(":")
+        repo, _sep, tag = ref.rpartition(":")
         mirror = self.config["air_gap"]["image_registry"]
         if mirror:
-            first, _, rest = repo.partition("/")
+            first, _sep, rest = repo.partition("/")
             repo = f"{mirror.rstrip('/')}/{rest if ('.' in first or ':' in first) and rest else repo}"
         return {"repository": repo, "tag": tag}
 

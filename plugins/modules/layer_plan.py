@@ -12,7 +12,7 @@ description:
   - Reads the layer's components from C(platform/components.yml) (charts, pinned versions, images,
     namespaces, dependencies) and generates each release's values from the validated configuration
     (C(openlakes_config)), the disks node preparation reported per host, and the names of the credential
-    Secrets. Values never hold a credential: charts are given Secret names and keys.
+    Secrets. Values never hold a credential; charts are given Secret names and keys.
   - Releases of disabled components are left out, and so are dependencies on them. A component's
     C(values) from core-config.yaml are merged last into its main release.
   - Returns releases ready for M(openlakes.core.release_plan), and for layer 01 the label and annotation

@@ -45,7 +45,7 @@ def test_ui_auth_carries_a_bcrypt_htpasswd_line_of_its_own_password():
     import bcrypt
 
     values = _secrets.generate("ui-auth")
-    user, _, digest = values["users"].partition(":")
+    user, _sep, digest = values["users"].partition(":")
     assert user == values["username"] == "admin"
     assert digest.startswith("$2b$12$")
     assert bcrypt.checkpw(values["password"].encode(), digest.encode())

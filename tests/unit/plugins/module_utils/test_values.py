@@ -180,8 +180,8 @@ def test_plain_http_has_no_redirect_and_an_existing_tls_secret_is_used_as_is():
 
 def test_air_gap_registry_replaces_the_image_registry():
     rel = releases(values_configs.plan(CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]))
-    assert rel["minio"]["values"]["image"] == {"repository": "registry.internal:5000/pgsty/minio",
-                                              "tag": "RELEASE.2026-03-14T12-00-00Z"}
+    want = {"repository": "registry.internal:5000/pgsty/minio", "tag": "RELEASE.2026-03-14T12-00-00Z"}
+    assert rel["minio"]["values"]["image"] == want
     assert rel["redis"]["values"]["image"]["repository"] == "registry.internal:5000/library/redis"
 
 

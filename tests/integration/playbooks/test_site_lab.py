@@ -1,0 +1,171 @@
+"""playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
+cluster. The first run prepares the hosts and deploys layer 01 from the chart mirror; the second
+run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
+and no credential appears in any release or in the playbook's output.
+
+Figures (wall times, critical path) are printed with -s; they are not asserted."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from ..conftest import REPO
+
+INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
+HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
+LAYER01 = ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "cnpg-operator",
+           "postgresql", "redis", "nessie"]
+RUNS: dict = {}
+
+
+@pytest.fixture(scope="module")
+def lab(lab_cluster):
+    from openlakes_lab import hosts
+    from openlakes_lab.state import Record
+
+    running = bool(Record.load("hosts").data.get("hosts"))
+    hosts.up(log=print)
+    yield lab_cluster
+    if not running and os.environ.get("OPENLAKES_LAB_KEEP") != "1":
+        hosts.down(log=print)
+
+
+def site(*extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"),
+               CONTAINERS_CONF=str(REPO / "lab" / "podman" / "containers.conf"))
+    t0 = time.monotonic()
+    res = subprocess.run(["ansible-playbook", "-i", str(INVENTORY), str(REPO / "playbooks" / "site.yml"), *extra],
+                         capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    res.wall = time.monotonic() - t0
+    return res
+
+
+def recap(out: str) -> dict:
+    return {m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
+            for m in re.finditer(r"^(\S+)\s+:\s+(ok=.*)$", out, re.M)}
+
+
+def summary_lines(out: str) -> list:
+    block = out[out.rfind("TASK [openlakes.core.summary : Summary]"):]
+    return re.findall(r'^\s+"(.*)",?$', block, re.M)
+
+
+def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
+    res = site()
+    RUNS["first"] = res
+    assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
+    rc = recap(res.stdout)
+    assert set(HOSTS) <= set(rc) and all(rc[h]["failed"] == 0 and rc[h]["unreachable"] == 0 for h in rc)
+    lines = summary_lines(res.stdout)
+    layer = next(line for line in lines if line.strip().startswith("01:"))
+    print(f"\nfirst run: {res.wall:.1f} s; {layer.strip()}")
+    for name in LAYER01:
+        row = next(line for line in lines if line.strip().startswith(name + " "))
+        assert " ok " in row, row
+    assert any("https://minio.openlakes.lab.internal" in line for line in lines)
+    assert any("longhorn" in line and "basic auth" in line for line in lines)
+
+
+def test_second_run_changes_nothing(lab):
+    res = site()
+    RUNS["second"] = res
+    assert res.returncode == 0, res.stdout[-6000:]
+    rc = recap(res.stdout)
+    changed = {h: r["changed"] for h, r in rc.items()}
+    print(f"\nsecond run: {res.wall:.1f} s; changed per host: {changed}")
+    assert all(v == 0 for v in changed.values()), changed
+    rows = [line for line in summary_lines(res.stdout) if line.strip().split(" ")[0] in LAYER01]
+    assert len(rows) == len(LAYER01) and all(" none " in row for row in rows), rows
+
+
+def test_check_mode_changes_nothing(lab):
+    res = site("--check")
+    assert res.returncode == 0, res.stdout[-6000:]
+    changed = {h: r["changed"] for h, r in recap(res.stdout).items()}
+    print(f"\ncheck run: {res.wall:.1f} s; changed per host: {changed}")
+    assert all(v == 0 for v in changed.values()), changed
+
+
+def test_minio_pods_sit_on_their_drives(api):
+    from kubernetes import client
+
+    core = client.CoreV1Api(api)
+    for i, host in enumerate(HOSTS):
+        pod = core.read_namespaced_pod(f"minio-{i}", "openlakes")
+        assert pod.spec.node_name == host
+        assert pod.status.phase == "Running"
+        for d in range(2):
+            pvc = core.read_namespaced_persistent_volume_claim(f"export-{d}-minio-{i}", "openlakes")
+            assert pvc.status.phase == "Bound" and pvc.spec.volume_name == f"openlakes-minio-{host}-{d}"
+            pv = core.read_persistent_volume(pvc.spec.volume_name)
+            assert pv.spec.local.path == f"/mnt/openlakes/minio/hot{d + 1}/data"
+            assert pv.spec.persistent_volume_reclaim_policy == "Retain"
+            term = pv.spec.node_affinity.required.node_selector_terms[0].match_expressions[0]
+            assert (term.key, term.values) == ("kubernetes.io/hostname", [host])
+    cold = core.read_namespaced_persistent_volume_claim("minio-cold", "openlakes")
+    assert cold.status.phase == "Bound" and cold.spec.volume_name == "openlakes-minio-cold"
+
+
+def test_longhorn_knows_the_prepared_disks_and_is_the_default_class(api):
+    from kubernetes import client
+
+    core, storage = client.CoreV1Api(api), client.StorageV1Api(api)
+    for host in HOSTS:
+        node = core.read_node(host)
+        assert node.metadata.labels["node.longhorn.io/create-default-disk"] == "config"
+        disks = json.loads(node.metadata.annotations["node.longhorn.io/default-disks-config"])
+        assert [d["path"] for d in disks] == ["/var/lib/openlakes/longhorn/disk1/data"]
+    sc = storage.read_storage_class("longhorn")
+    assert sc.reclaim_policy == "Retain" and sc.parameters["numberOfReplicas"] == "3"
+    for claim in ("pgdata-postgresql-0", "data-redis-0"):
+        pvc = core.read_namespaced_persistent_volume_claim(claim, "openlakes")
+        assert pvc.spec.storage_class_name == "longhorn" and pvc.status.phase == "Bound"
+
+
+def test_every_ui_is_routed_by_traefik_over_tls(api):
+    from kubernetes import client
+
+    net = client.NetworkingV1Api(api)
+    hosts = {}
+    for ing in net.list_ingress_for_all_namespaces().items:
+        for rule in ing.spec.rules:
+            hosts[rule.host] = ing.metadata.annotations or {}
+    for ui in ("longhorn", "minio", "nessie"):
+        ann = hosts[f"{ui}.openlakes.lab.internal"]
+        assert ann["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
+        assert ann["traefik.ingress.kubernetes.io/router.tls"] == "true"
+    assert hosts["longhorn.openlakes.lab.internal"]["traefik.ingress.kubernetes.io/router.middlewares"] == \
+        "openlakes-ui-auth@kubernetescrd"
+    core = client.CoreV1Api(api)
+    tls = core.read_namespaced_secret("openlakes-wildcard-tls", "traefik")
+    assert tls.type == "kubernetes.io/tls"
+    crt = base64.b64decode(tls.data["tls.crt"]).decode()
+    assert crt == (REPO / ".lab" / "tls" / "wildcard.crt").read_text()
+
+
+def test_no_credential_appears_in_any_release_or_output(api):
+    from kubernetes import client
+
+    from ansible_collections.openlakes.core.plugins.module_utils import _helm
+
+    core = client.CoreV1Api(api)
+    values = []
+    for s in core.list_namespaced_secret("openlakes", label_selector="app.kubernetes.io/managed-by=openlakes.core").items:
+        values += [base64.b64decode(v).decode() for k, v in (s.data or {}).items() if k not in ("username",)]
+    values = [v for v in values if len(v) >= 8]
+    assert len(values) >= 6
+    releases = core.list_secret_for_all_namespaces(label_selector="owner=helm").items
+    assert len(releases) >= len(LAYER01)
+    for rel in releases:
+        text = json.dumps(_helm.decode_release(rel.data["release"]))
+        leaked = [v[:4] + "..." for v in values if v in text]
+        assert not leaked, f"{rel.metadata.name} holds a credential"
+    for name, res in RUNS.items():
+        assert not [v for v in values if v in res.stdout + res.stderr], f"the {name} run printed a credential"
