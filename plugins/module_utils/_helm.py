@@ -245,7 +245,12 @@ class Helm:
         self.calls.append(argv)
         env = dict(os.environ)
         env.setdefault("HELM_CACHE_HOME", os.path.join(tempfile.gettempdir(), "openlakes-helm-cache"))
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, input=input_text, check=False)
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, env=env, input=input_text, check=False)
+        except OSError as exc:
+            raise HelmError(argv, 127, f"cannot run {argv[0]}: {exc.strerror}; install helm 3.17+ or 4.x on the "
+                                       f"controller, or set helm_binary (the roles' variable openlakes_helm_binary) "
+                                       f"to its path") from exc
         if proc.returncode != 0:
             raise HelmError(argv, proc.returncode, proc.stderr or proc.stdout, self.secrets)
         return proc.stdout

@@ -7,6 +7,7 @@ values.schema.json where it ships one. The data files are tests/upstream-charts/
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import sys
@@ -65,13 +66,20 @@ def coalesce(defaults, values):
     return copy.deepcopy(values)
 
 
-def upstream(chart: dict):
-    folder = UPSTREAM / chart["name"] / str(chart["version"])
-    assert folder.is_dir(), (f"no upstream data for {chart['name']} {chart['version']} in {folder}; copy its "
+@functools.lru_cache(maxsize=None)
+def _upstream(name: str, version: str):
+    folder = UPSTREAM / name / version
+    assert folder.is_dir(), (f"no upstream data for {name} {version} in {folder}; copy its "
                              f"values.yaml (and values.schema.json) there")
-    defaults = yaml.safe_load((folder / "values.yaml").read_text())
     schema_file = folder / "values.schema.json"
-    return defaults, (json.loads(schema_file.read_text()) if schema_file.exists() else None)
+    schema = json.loads(schema_file.read_text()) if schema_file.exists() else None
+    validator = jsonschema.validators.validator_for(schema)(schema) if schema else None
+    return yaml.safe_load((folder / "values.yaml").read_text()), schema, validator
+
+
+def upstream(chart: dict):
+    defaults, schema, _validator = _upstream(chart["name"], str(chart["version"]))
+    return copy.deepcopy(defaults), schema
 
 
 def upstream_releases():
@@ -81,25 +89,28 @@ def upstream_releases():
                 yield pytest.param(rel, id=f"{name}:{rel['name']}")
 
 
+RELEASES = list(upstream_releases())
+
+
 def test_the_upstream_copies_are_intact():
     for line in (UPSTREAM / "SHA256SUMS").read_text().splitlines():
         digest, rel = line.split(maxsplit=1)
         assert hashlib.sha256((UPSTREAM / rel).read_bytes()).hexdigest() == digest, rel
 
 
-@pytest.mark.parametrize("release", list(upstream_releases()))
+@pytest.mark.parametrize("release", RELEASES)
 def test_every_key_exists_upstream(release):
     defaults, _schema = upstream(release["chart"])
     missing = [".".join(map(str, p)) for p in unknown_paths(release["values"], defaults)]
     assert not missing, f"{release['chart']['name']} {release['chart']['version']} has no values key {missing}"
 
 
-@pytest.mark.parametrize("release", list(upstream_releases()))
+@pytest.mark.parametrize("release", RELEASES)
 def test_values_validate_against_the_chart_schema(release):
     defaults, schema = upstream(release["chart"])
     if schema is None:
         pytest.skip(f"{release['chart']['name']} {release['chart']['version']} ships no values.schema.json")
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    validator = _upstream(release["chart"]["name"], str(release["chart"]["version"]))[2]
     errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
               for e in validator.iter_errors(coalesce(defaults, release["values"]))]
     assert not errors, errors

@@ -4,6 +4,7 @@ an air-gap image registry, profile auto)."""
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -48,6 +49,7 @@ def _variants(base: dict) -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def configs() -> dict:
     """name -> (effective config, inventory hosts). Each must be valid."""
     out = {}
