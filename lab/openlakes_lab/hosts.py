@@ -170,25 +170,42 @@ def up(hosts: list[Host] | None = None, log=print) -> dict:
         entry.update(container=host.container, release=host.release, image=image)
         entry["disks"] = attach_disks(host.name, host.disks)
         rec.save()
-        exists = podman("container", "exists", host.container, check=False).returncode == 0
-        if not exists:
-            argv = ["run", "-d", "--name", host.container, "--hostname", host.name,
+        devices = sorted(d["device"] for d in entry["disks"].values())
+        current = _lab_container(host.container)
+        if current and (current != entry.get("id") or entry.get("devices") != devices):
+            # Ours (labelled) but not as recorded: left by an interrupted start, or made for other loop
+            # devices. It cannot be given new devices, so it is replaced (removed by its ID).
+            podman("rm", "-f", "-t", "2", current, check=False)
+            log(f"replaced stale host container {host.container} ({current[:12]})")
+            current = ""
+        if not current:
+            argv = ["create", "--name", host.container, "--hostname", host.name,
                     "--label", f"{LABEL}=1", "--network", NETWORK, "--network-alias", host.name,
                     "--systemd=always", "--cap-add", "SYS_ADMIN", "--tmpfs", "/run/lock"]
-            for d in entry["disks"].values():
-                argv += ["--device", d["device"]]
+            for dev in devices:
+                argv += ["--device", dev]
             argv += [image, "/sbin/init"]
-            entry["id"] = podman(*argv).stdout.strip()
+            # Recorded before it starts, so a failed start still leaves a container `down` can remove.
+            entry["id"], entry["devices"] = podman(*argv).stdout.strip(), devices
             rec.save()
+            podman("start", entry["id"])
             log(f"started host {host.name} ({host.release}) as container {entry['id'][:12]}")
         else:
-            podman("start", host.container)
+            podman("start", current)
         conf = _tmpfiles({n: d["device"] for n, d in entry["disks"].items()})
         _exec_write(host.container, "/etc/tmpfiles.d/openlakes-lab-disks.conf", conf)
         podman("exec", host.container, "systemd-tmpfiles", "--create", "/etc/tmpfiles.d/openlakes-lab-disks.conf")
     for host in hosts:
         wait_running(host.container)
     return rec.data
+
+
+def _lab_container(name: str) -> str:
+    """The ID of the lab's own container of that name (it carries the lab's label), or ''."""
+    proc = podman("container", "inspect", "--format", "{{.Id}} {{index .Config.Labels \"" + LABEL + "\"}}", name,
+                  check=False)
+    cid, _sep, label = proc.stdout.strip().partition(" ")
+    return cid if proc.returncode == 0 and label == "1" else ""
 
 
 def _exec_write(container: str, path: str, content: str) -> None:
