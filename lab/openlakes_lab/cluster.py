@@ -166,7 +166,10 @@ def up(host_names: list[str], log=print) -> dict:
         "--bind-address=127.0.0.1", f"--secure-port={ports['kcm']}", "--leader-elect=false",
         f"--service-account-private-key-file={p}/sa.key", f"--root-ca-file={p}/ca.crt",
         f"--cluster-signing-cert-file={p}/ca.crt", f"--cluster-signing-key-file={p}/ca.key",
-        "--use-service-account-credentials=true", "--controllers=*,-nodeipam,-cloud-node-lifecycle"])
+        "--use-service-account-credentials=true", "--controllers=*,-nodeipam,-cloud-node-lifecycle",
+        # kwok renews the simulated nodes' leases; on a busy 2-core machine it can fall behind the default
+        # 40 s, and a node would go NotReady without any fault. Injected faults set the status directly.
+        "--node-monitor-grace-period=5m"])
     start("kube-scheduler", [
         "kube-scheduler", f"--kubeconfig={cdir}/scheduler.kubeconfig",
         f"--authentication-kubeconfig={cdir}/scheduler.kubeconfig",

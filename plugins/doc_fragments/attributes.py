@@ -30,3 +30,10 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 """
+
+    CONTROLLER = r"""
+attributes:
+  action:
+    description: Runs as an action plugin on the controller; the task's host is never contacted.
+    support: full
+"""

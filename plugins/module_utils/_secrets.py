@@ -72,6 +72,10 @@ def _bcrypt(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
+# Keys that hold a fixed user name (nessie, postgres, admin), not a secret: they are not masked in output.
+USER_KEYS = {"username", "admin-user"}
+
+
 def secret_name(service: str) -> str:
     return f"openlakes-{service}-credentials"
 

@@ -19,6 +19,10 @@ description:
     role of this collection reads. Nothing else reads the YAML file.
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
+extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_none
+  - openlakes.core.attributes.controller
 options:
   path:
     description: Path of core-config.yaml on the controller. Defaults to the variable C(openlakes_core_config_file).
@@ -35,21 +39,6 @@ options:
     description: Name of the fact to set.
     type: str
     default: openlakes_config
-attributes:
-  action:
-    description: Runs as an action plugin on the controller.
-    support: full
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Reads only; behaves the same in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 requirements:
   - jsonschema (on the controller)
 notes:

@@ -20,6 +20,10 @@ description:
   - Changes nothing, in or out of check mode.
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
+extends_documentation_fragment:
+  - openlakes.core.attributes
+  - openlakes.core.attributes.diff_none
+  - openlakes.core.attributes.controller
 options:
   layer:
     description: The layer, C(01) to C(08).
@@ -46,21 +50,6 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  action:
-    description: Runs as an action plugin on the controller.
-    support: full
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: Computes only; behaves the same in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: all
 notes:
   - Runs on the controller only; the task's host is never contacted.
 """

@@ -98,7 +98,9 @@ def main():
             problems.append(f"{service}: the existing Secret {ns}/{name} named in core-config.yaml does not exist")
             continue
         values = _secrets.generate(service)
-        module.no_log_values.update(values.values())
+        # Mask the secret values only: user names such as `nessie` are not secret, and masking them would
+        # also mask every Secret name and value that contains them (openlakes-nessie-credentials).
+        module.no_log_values.update(v for k, v in values.items() if k not in _secrets.USER_KEYS)
         changed = True
         out[service] = {"secret": name, "keys": sorted(values), "created": True}
         if module.check_mode:

@@ -61,3 +61,20 @@ def test_secrets_are_masked_in_values_and_text():
     assert masked["auth"]["rootPassword"] == _helm.MASK and masked["image"]["tag"] == "1"
     err = _helm.HelmError(["helm", "upgrade", "--set", "pw=s3cr3t-value"], 1, "bad value s3cr3t-value", secrets)
     assert "s3cr3t-value" not in str(err) and "rc=1" in str(err) and "helm upgrade" in str(err)
+
+
+def test_a_missing_helm_binary_is_a_sentence_not_a_traceback(tmp_path):
+    helm = _helm.Helm(binary=str(tmp_path / "no-helm"))
+    with pytest.raises(_helm.HelmError) as err:
+        helm.version()
+    assert err.value.rc == 127
+    assert "cannot run" in str(err.value) and "set helm_binary" in str(err.value) and "openlakes_helm_binary" in str(err.value)
+
+
+def test_a_collection_chart_is_given_by_path_and_never_mirrored(tmp_path):
+    ref = _helm.ChartRef.from_spec({"name": "openlakes-redis", "version": "0.1.0", "path": str(tmp_path)},
+                                   mirror="/srv/mirror")
+    assert ref.argv() == [str(tmp_path)]
+    upstream = _helm.ChartRef.from_spec({"name": "minio", "version": "5.4.0", "repository": "https://charts.min.io/"},
+                                        mirror="/srv/mirror")
+    assert upstream.argv() == ["/srv/mirror/minio-5.4.0.tgz"]

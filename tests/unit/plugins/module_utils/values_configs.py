@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[4]
 EXAMPLES = sorted((REPO / "inventories").glob("*/core-config.yaml"))
 
 
-def _inventory_hosts(path: Path) -> list:
+def inventory_hosts(path: Path) -> list:
     inv = yaml.safe_load((path.parent / "hosts.yml").read_text())
     out = []
 
@@ -54,7 +54,7 @@ def configs() -> dict:
     """name -> (effective config, inventory hosts). Each must be valid."""
     out = {}
     for path in EXAMPLES:
-        hosts = _inventory_hosts(path)
+        hosts = inventory_hosts(path)
         text = path.read_text()
         res = _config.load(str(path), hosts, check_files=False)
         assert res.ok, [p.render(str(path)) for p in res.problems]
