@@ -352,7 +352,7 @@ def postgresql(inp: Inputs, release: dict) -> dict:
         "version": {"postgresql": "16"},
         "cluster": {
             "instances": min(3, hosts),
-            "imageName": f"{inp.image(release['images'][0])['repository']}:{inp.image(release['images'][0])['tag']}",
+            "imageName": "{repository}:{tag}".format(**inp.image(release["images"][0])),
             "storage": {"size": str(inp.sizing("postgresql").get("storage", "5Gi")), "storageClass": LONGHORN_STORAGE_CLASS},
             "enableSuperuserAccess": True,
             "superuserSecret": inp.secret("postgresql"),
@@ -377,7 +377,7 @@ def redis(inp: Inputs, release: dict) -> dict:
 def nessie(inp: Inputs, release: dict) -> dict:
     main = inp.config["storage"]["minio"]["buckets"]["main"]["name"]
     values = {
-        "image": {"repository": inp.image(release["images"][0])["repository"], "tag": inp.image(release["images"][0])["tag"]},
+        "image": inp.image(release["images"][0]),
         "versionStoreType": "JDBC2",
         "jdbc": {
             "jdbcUrl": f"jdbc:postgresql://postgresql-rw.{inp.ns}.svc.{CLUSTER_DOMAIN}:5432/nessie",
