@@ -190,14 +190,15 @@ def up(host_names: list[str], log=print) -> dict:
     return rec.data
 
 
-LAB_DOMAIN = "openlakes.lab.internal"  # networking.domain of inventories/lab/core-config.yaml
+LAB_CONFIG = LAB_DIR.parent / "inventories" / "lab" / "core-config.yaml"
 
 
 def _platform_files(bindir: Path, log) -> None:
-    """What the lab's core-config.yaml and inventory name: helm, the chart mirror, the TLS certificate."""
+    """What the lab's core-config.yaml and inventory name: helm, the chart mirror, the TLS certificate
+    (for the domain that core-config.yaml gives)."""
     charts.link_helm(bindir / "helm")
     charts.build_mirror(bindir / "helm", log)
-    pki.ensure_wildcard(state_dir() / "tls", LAB_DOMAIN)
+    pki.ensure_wildcard(state_dir() / "tls", yaml.safe_load(LAB_CONFIG.read_text())["networking"]["domain"])
 
 
 def bootstrap(host_names: list[str], log=print) -> None:
