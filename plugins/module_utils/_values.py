@@ -461,4 +461,19 @@ def layer_plan(inp: Inputs, layer: str) -> dict:
     for r in releases:
         r["depends_on"] = [d for d in r["depends_on"] if d in present]
     nodes = longhorn_nodes(inp) if layer == "01" and inp.enabled("longhorn") else []
-    return {"releases": releases, "components": components, "longhorn_nodes": nodes}
+    return {"releases": releases, "components": components, "longhorn_nodes": nodes,
+            "secrets_to_write": secrets_to_write(inp, {r["name"]: r["namespace"] for r in releases})}
+
+
+def secrets_to_write(inp: Inputs, namespaces: dict) -> dict:
+    """Secrets the role writes from controller-side input before the releases that read them: the user's
+    certificate files (`tls`) and the Cloudflare token kept in ansible-vault (`cloudflare_token`)."""
+    tls = inp.config["networking"]["tls"]
+    out = {}
+    if tls["mode"] == "user-certificates" and inp.config["derived"]["tls_files"] and "traefik" in namespaces:
+        out["tls"] = {"name": TLS_SECRET, "namespace": namespaces["traefik"]}
+    token = (tls.get("cloudflare") or {}).get("api_token") or {}
+    if tls["mode"] == "cloudflare-dns01" and "vault_variable" in token and "cert-manager" in namespaces:
+        out["cloudflare_token"] = {"name": CLOUDFLARE_TOKEN_SECRET, "key": "api-token",
+                                   "namespace": namespaces["cert-manager"], "variable": token["vault_variable"]}
+    return out

@@ -74,6 +74,12 @@ components:
   description: The component each release belongs to.
   returned: success
   type: dict
+secrets_to_write:
+  description:
+    - Secrets to write from controller-side input before the releases, C(tls) (the user's certificate files)
+      and C(cloudflare_token) (a token kept in ansible-vault; also C(key) and C(variable)), each with C(name) and C(namespace).
+  returned: success
+  type: dict
 profile:
   description: The resource profile used (C(auto) resolved).
   returned: success

@@ -222,3 +222,13 @@ def test_disabled_components_leave_no_release():
                                         ("1024", 1024), ("1e9", 10 ** 9), ("2Ki", 2048)])
 def test_quantities(text, want):
     assert _values.quantity_bytes(text) == want
+
+
+def test_secrets_the_role_writes_before_the_releases():
+    assert values_configs.plan(LAB)["secrets_to_write"] == {
+        "tls": {"name": "openlakes-wildcard-tls", "namespace": "traefik"}}
+    assert values_configs.plan(CONFIGS["lab+cloudflare-dns01"][0])["secrets_to_write"] == {
+        "cloudflare_token": {"name": "openlakes-cloudflare-api-token", "key": "api-token", "namespace": "cert-manager",
+                             "variable": "cloudflare_token"}}
+    for name in ("lab+cloudflare-existing-token", "lab+user-certificates-existing-secret", "lab+no-tls-no-tiering-mirror-auto"):
+        assert values_configs.plan(CONFIGS[name][0])["secrets_to_write"] == {}, name
