@@ -262,13 +262,7 @@ def tiering_on(inp: Inputs) -> bool:
     return bool(inp.config["storage"]["cold_nas"]["enabled"] and inp.config["storage"]["tiering"]["cold_after_days"] > 0)
 
 
-def _bucket_values(bucket: dict) -> dict:
-    return {"name": bucket["name"], "policy": "none", "purge": False, "versioning": bool(bucket.get("versioning"))}
-
-
 def minio(inp: Inputs, release: dict) -> dict:
-    buckets = inp.config["storage"]["minio"]["buckets"]
-    main, notebooks = buckets["main"], buckets["notebooks"]
     values = {
         "mode": "distributed",
         **_minio_images(inp, release),
@@ -281,38 +275,16 @@ def minio(inp: Inputs, release: dict) -> dict:
         "resources": inp.requests("minio"),
         # The chart's default creates a user `console` with a well-known password.
         "users": [],
-        "buckets": [_bucket_values(main), _bucket_values(notebooks)],
-        "customCommands": [{"command": c} for c in minio_commands(inp)],
+        # Buckets, prefixes, versioning, users, the tier and lifecycle are the collection's own setup Job
+        # (charts/openlakes-minio-setup, _minio_setup.py): the chart's own job races, suspends versioning
+        # and puts the root password on mc's command line (issue 20).
+        "buckets": [],
+        "customCommands": [],
     }
     if inp.enabled("traefik"):
         values["consoleIngress"] = {"enabled": True, "ingressClassName": INGRESS_CLASS, "path": "/",
                                     "hosts": [inp.host_name("minio")], "annotations": inp.ingress_annotations("minio")}
     return values
-
-
-def minio_commands(inp: Inputs) -> list:
-    """mc commands of the chart's post-install job (`runCommand <command>` in a POSIX shell, target
-    `myminio`). Each is idempotent: prefixes are `.keep` markers written only when absent; the tier is
-    added only when absent; the bucket's lifecycle is replaced as a whole. Credentials are read from the
-    job's mounted Secret (/config/rootUser, /config/rootPassword), never written into values."""
-    buckets = inp.config["storage"]["minio"]["buckets"]
-    cmds = []
-    for bucket, prefixes in ((buckets["main"]["name"], MAIN_PREFIXES), (buckets["notebooks"]["name"], NOTEBOOK_PREFIXES)):
-        for prefix in prefixes:
-            obj = f"myminio/{bucket}/{prefix}.keep"
-            cmds.append(f"stat {obj} >/dev/null 2>&1 || printf '' | runCommand pipe {obj}")
-    if tiering_on(inp):
-        days = inp.config["storage"]["tiering"]["cold_after_days"]
-        main = buckets["main"]["name"]
-        endpoint = inp.svc("minio-cold", 9000)
-        cmds.append(f"ilm tier info myminio {COLD_TIER_NAME} >/dev/null 2>&1 || runCommand ilm tier add minio myminio "
-                    f"{COLD_TIER_NAME} --endpoint {endpoint} --access-key \"$(cat /config/rootUser)\" "
-                    f"--secret-key \"$(cat /config/rootPassword)\" --bucket {COLD_BUCKET} --prefix {main}/")
-        noncurrent = (f" --noncurrent-transition-days {days} --noncurrent-transition-tier {COLD_TIER_NAME}"
-                      if buckets["main"].get("versioning") else "")
-        cmds.append(f"ilm rule rm --all --force myminio/{main} >/dev/null 2>&1 || true; runCommand ilm rule add "
-                    f"myminio/{main} --transition-days {days} --transition-tier {COLD_TIER_NAME}{noncurrent}")
-    return cmds
 
 
 def minio_cold(inp: Inputs, release: dict) -> dict:
@@ -328,7 +300,8 @@ def minio_cold(inp: Inputs, release: dict) -> dict:
         "deploymentUpdate": {"type": "Recreate"},
         "resources": {"requests": {"cpu": "100m", "memory": "512Mi"}},
         "users": [],
-        "buckets": [{"name": COLD_BUCKET, "policy": "none", "purge": False, "versioning": False}],
+        # The cold bucket is the setup Job's too: never with versioning suspended (issue 20 fault 1b).
+        "buckets": [],
     }
 
 
