@@ -159,7 +159,8 @@ wait_ready() { # alias: until the server answers an admin call (IAM is initialis
   deadline=$(($(date +%s) + __WAIT__))
   until m admin policy ls "$1"; do
     case $out in
-      *InvalidAccessKeyId*|*SignatureDoesNotMatch*|*"Access Denied"*) fail "$1 refuses the credentials: $out" ;;
+      *InvalidAccessKeyId*|*SignatureDoesNotMatch*|*"signature we calculated does not match"*|*"Access Key Id you provided does not exist"*|*"Access Denied"*)
+        fail "$1 refuses the credentials: $out" ;;
     esac
     [ "$(date +%s)" -lt "$deadline" ] || fail "$1 did not answer within __WAIT__ s: $out"
     sleep 2

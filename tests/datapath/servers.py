@@ -18,7 +18,6 @@ from pathlib import Path
 import yaml
 
 import adapter
-from openlakes_lab import procs
 from pods import Cluster, Pod
 
 REPO = adapter.REPO
@@ -159,6 +158,15 @@ class Tier:
         return self.mc_as(self.secret(sec, "rootUser"), self.secret(sec, "rootPassword"), service)
 
 
+def running(entry: dict) -> bool:
+    """The recorded process has not ended (it may still be its launcher, before the exec)."""
+    try:
+        stat = Path(f"/proc/{entry['pid']}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def wait_http(url: str, timeout: float, ok=lambda status, body: status == 200, give_up=None, process: dict | None = None) -> str:
     """Poll `url` until ok(status, body); give_up(status, body, seconds_answering) may end it early, and
     so does the end of `process` (a recorded entry)."""
@@ -166,7 +174,7 @@ def wait_http(url: str, timeout: float, ok=lambda status, body: status == 200, g
     first_answer = None
     last = "no answer"
     while time.monotonic() < deadline:
-        if process and not procs.alive(process):
+        if process and not running(process):
             raise HopFailed(f"the server exited before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=3) as r:

@@ -1,7 +1,7 @@
 """plugins/module_utils/_minio_setup.py: the setup Job's policies (table-driven) and its script's
 guarantees (issue 20): no credential on a command line, a missing tier found by `tier check`, versioning
 never suspended, an order in which the first attempt succeeds, unsafe names refused. The script runs
-against real MinIO servers in the datapath tier (tests/datapath/test_minio_setup_job.py)."""
+against real MinIO servers in the datapath tier (tests/datapath/test_01_layer01.py)."""
 from __future__ import annotations
 
 import copy
