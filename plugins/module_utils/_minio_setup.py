@@ -277,7 +277,7 @@ def script(spec: dict) -> str:
         lines.append(f"user_apply {hot['alias']} {_q(udir + '/' + akf)} {_q(udir + '/' + skf)} {pname}")
 
     if cold:
-        lines += ["", f"# The cold bucket: created only; its versioning is never touched."]
+        lines += ["", "# The cold bucket: created only; its versioning is never touched."]
         lines.append(f"bucket {cold['alias']} {cold['bucket']}")
     if tiering:
         lines += _tiering(hot, cold, tiering, names)
@@ -329,7 +329,7 @@ def _tiering(hot: dict, cold: dict, tiering: dict, names: list) -> list:
         f"step='lifecycle {h}/{bucket}'",
         f"m ilm rule ls {h}/{bucket} --json",
         f"case $out in *'\"ID\":\"{rule_id}\"'*) present=yes ;; *) present= ;; esac",
-        f"count=$(printf '%s' \"$out\" | grep -o '\"ID\":' | wc -l)",
+        "count=$(printf '%s' \"$out\" | grep -o '\"ID\":' | wc -l)",
         'if [ -n "$present" ] && [ "$count" -eq 1 ]; then say "rule ' + rule_id + ' in place"',
         f"else mc ilm rule import {h}/{bucket} < \"$MC_CONFIG_DIR\"/lifecycle-{bucket}.json >/dev/null 2>&1 ||"
         f" {{ m ilm rule import {h}/{bucket} < \"$MC_CONFIG_DIR\"/lifecycle-{bucket}.json; fail \"$out\"; }}",

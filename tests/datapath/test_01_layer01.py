@@ -14,7 +14,6 @@ import pytest
 import servers
 
 
-
 def test_postgresql_plays_cloudnativepg(lab):
     gen = lab.gen
     values = gen.releases["postgresql"]["values"]

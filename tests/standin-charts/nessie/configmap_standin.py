@@ -6,7 +6,8 @@ chart makes from its values. The data path tier (tests/datapath) feeds them to a
 Mirrored from projectnessie/nessie `helm/nessie/templates/` (read, not copied). Where the revision
 read differed from 0.108.4's values (its configmap tests `eq "JDBC"`, while 0.108.4's values
 document `JDBC2` and its deployment tests `hasPrefix "JDBC"`), the deployment's test is used for both.
-Only what the collection's values reach is mirrored; anything else raises, so a new values key the
+0.108.4's values put the log level under `log:` while the revision read prints `logLevel`: no log
+property is mirrored. Only what the collection's values reach is mirrored; anything else raises, so a new values key the
 collection starts to set is noticed here instead of being silently dropped.
 """
 from __future__ import annotations
@@ -116,7 +117,7 @@ def render(generated: dict, release: str = "nessie") -> dict:
             env.append({"name": f"nessie.catalog.service.{midfix}", "value": f"urn:nessie-secret:quarkus:nessie-catalog-secrets.{midfix}"})
             env.append({"name": f"nessie-catalog-secrets.{midfix}.name", "secret": secret["name"], "key": secret["awsAccessKeyId"]})
         if secret.get("name") and secret.get("awsSecretAccessKey"):
-            env.append({"name": f"nessie-catalog-secrets.s3.default-options.access-key.secret", "secret": secret["name"],
+            env.append({"name": "nessie-catalog-secrets.s3.default-options.access-key.secret", "secret": secret["name"],
                         "key": secret["awsSecretAccessKey"]})
     _advanced(values.get("advancedConfig") or {}, "", props)
     for extra in values.get("extraEnv") or []:
