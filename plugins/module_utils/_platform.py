@@ -68,6 +68,7 @@ class Inputs:
     hosts: dict = field(default_factory=dict)      # host -> {longhorn_disks: [{path}], minio_drives: [{path, size_bytes}]}
     charts_dir: str = ""                           # where the collection's own charts are, on the controller
     node_memory: list = field(default_factory=list)  # each node's allocatable memory (quantities), for `auto`
+    used: set = field(default_factory=set)         # (consumer, provider, what, item) the builders asked for
 
     @property
     def ns(self) -> str:
@@ -241,6 +242,7 @@ class Unit:
     def _declared(self, provider: str, what: str, item=None):
         if provider == self.name:
             return
+        self.inp.used.add((self.name, provider, what, item))
         decl = (self.comp.get("consumes") or {}).get(provider)
         if decl is None or (item is not None and item not in (decl.get(what) or [])) or (item is None and not decl.get(what)):
             asked = f"{provider}'s {what} {item}" if item is not None else f"{provider}'s {what}"
