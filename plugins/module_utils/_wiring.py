@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 
-import yaml
-
 from . import _helm
+from ._waiter import targets_from_manifest
 
 
 class Live:
@@ -50,14 +49,11 @@ class Live:
                 self._texts[key] = None
                 return None
             parts = []
-            for doc in yaml.safe_load_all(rec.manifest or ""):
-                if not isinstance(doc, dict) or "kind" not in doc:
-                    continue
-                meta = doc.get("metadata") or {}
+            for target in targets_from_manifest(rec.manifest, namespace):
                 try:
-                    resource = self.dynamic.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-                    ns = (meta.get("namespace") or namespace) if resource.namespaced else None
-                    live = self.dynamic.get(resource, name=meta["name"], namespace=ns).to_dict()
+                    resource = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
+                    ns = (target.namespace or namespace) if resource.namespaced else None
+                    live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
                 except ApiException as exc:
                     if exc.status != 404:
                         raise

@@ -123,8 +123,11 @@ def main():
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params
     nodes = []
+    # The plan's own names are never credentials, even under a credential-looking key (MinIO's `accessKey: nessie`
+    # is a user name): masking them would hide every release and Secret named after them.
+    names = {raw.get(k) for raw in p["releases"] for k in ("name", "namespace", "component")}
     for i, raw in enumerate(p["releases"]):
-        module.no_log_values.update(_helm.secret_strings(raw.get("values") or {}))
+        module.no_log_values.update(s for s in _helm.secret_strings(raw.get("values") or {}) if s not in names)
         kind = raw.get("type", "release")
         checked = ArgumentSpecValidator(ITEMS.get(kind, ITEMS["release"])).validate(raw)
         if checked.error_messages:

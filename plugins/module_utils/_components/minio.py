@@ -81,7 +81,7 @@ def policy_statements(u, grants: list) -> list:
 
 def minio(u, release: dict) -> dict:
     buckets = u.config["storage"]["minio"]["buckets"]
-    users = [(name, decl) for name, decl in u.consumers("grants")]
+    users = u.consumers("grants")
     values = {
         "mode": "distributed",
         **_images(u, release),
