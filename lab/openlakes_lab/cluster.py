@@ -181,6 +181,9 @@ def up(host_names: list[str], log=print) -> dict:
     stage_file.write_text(yaml.safe_dump_all(stages(bindir / "kwok-stages", delay)))
     start("kwok", ["kwok", f"--kubeconfig={cdir}/admin.kubeconfig", f"--config={stage_file}",
                    "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                   # The heartbeat stage above expects node Leases: without them the node controller sees every
+                   # node silent and, after its grace period, marks every pod NotReady (seen 5 min into a run).
+                   "--node-lease-duration-seconds=40",
                    "--cidr=10.244.0.0/16", "--node-ip=10.89.77.1",
                    f"--server-address=127.0.0.1:{ports['kwok']}"])
     # The operators whose pods cannot run here (operators.py says what it plays, and that it is a stand-in).
