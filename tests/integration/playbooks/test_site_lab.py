@@ -232,16 +232,18 @@ def test_status_proves_every_link_and_names_a_broken_one(lab, api):
     finally:
         core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", {"data": {"s3-secret-key": key}})
 
-    # A Service removed: redis is not consumed by anything in layer 01, postgresql-rw is.
-    svc = core.read_namespaced_service("postgresql-rw", "openlakes")
-    core.delete_namespaced_service("postgresql-rw", "openlakes")
+    # A Service removed (MinIO's, which no operator would make again; the lab's CloudNativePG player
+    # recreates postgresql-rw within a second, as the real operator does).
+    svc = core.read_namespaced_service("minio", "openlakes")
+    core.delete_namespaced_service("minio", "openlakes")
     try:
         res = status()
         assert res.returncode != 0
-        assert "nessie -> postgresql (service rw): Service openlakes/postgresql-rw does not exist" in res.stdout, res.stdout[-3000:]
+        assert "nessie -> minio (service s3): Service openlakes/minio does not exist" in res.stdout, res.stdout[-3000:]
     finally:
-        body = client.V1Service(metadata=client.V1ObjectMeta(name="postgresql-rw", labels=svc.metadata.labels,
+        body = client.V1Service(metadata=client.V1ObjectMeta(name="minio", labels=svc.metadata.labels,
                                                              annotations=svc.metadata.annotations),
                                 spec=client.V1ServiceSpec(selector=svc.spec.selector, ports=svc.spec.ports))
         core.create_namespaced_service("openlakes", body)
+    time.sleep(2)  # the EndpointSlice controller fills the new Service
     assert status().returncode == 0
