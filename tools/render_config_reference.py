@@ -86,14 +86,17 @@ def render() -> str:
         on = comp.get("default_enabled", implemented)
         charts = ", ".join(f"{r['chart']['name']} {r['chart']['version']}" for r in comp.get("releases", []) if r.get("chart"))
         state = "yes" if on else ("no (not implemented yet)" if not implemented else "no")
-        lines.append(f"| `{name}` | {comp['layer']} | {state} | {', '.join(comp.get('requires', [])) or '-'} | {charts or '-'} |")
+        needs = list(dict.fromkeys(list(comp.get("requires", [])) + list(comp.get("consumes") or {})))
+        lines.append(f"| `{name}` | {comp['layer']} | {state} | {', '.join(needs) or '-'} | {charts or '-'} |")
     lines += [
         "",
         "## Resource profiles",
         "",
         "`resources.profile` sets the requests of each component's main workload. `auto` picks from the",
-        "cluster's total allocatable memory: under 48 GiB `compact`, under 128 GiB `small`, otherwise `full`.",
-        "`components.<name>.resources` overrides the profile for one component.",
+        "cluster's total allocatable memory: under 48 GiB `compact`, under 192 GiB `small`, otherwise `full`.",
+        "`components.<name>.resources` overrides the profile for one component (requests and limits of its main",
+        "workload). A JVM (Nessie, and Trino, Spark, Kafka, OpenSearch, OpenMetadata as they arrive) gets a memory",
+        "limit equal to its request and a heap bounded by it (`-XX:MaxRAMPercentage=70`), unless a limit is given.",
         "",
         "| Component | compact | small | full |",
         "|---|---|---|---|",

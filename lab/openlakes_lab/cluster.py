@@ -7,6 +7,7 @@ import os
 import shutil
 import ssl
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -180,8 +181,16 @@ def up(host_names: list[str], log=print) -> dict:
     stage_file.write_text(yaml.safe_dump_all(stages(bindir / "kwok-stages", delay)))
     start("kwok", ["kwok", f"--kubeconfig={cdir}/admin.kubeconfig", f"--config={stage_file}",
                    "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                   # The heartbeat stage above expects node Leases: without them the node controller sees every
+                   # node silent and, after its grace period, marks every pod NotReady (seen 5 min into a run).
+                   "--node-lease-duration-seconds=40",
                    "--cidr=10.244.0.0/16", "--node-ip=10.89.77.1",
                    f"--server-address=127.0.0.1:{ports['kwok']}"])
+    # The operators whose pods cannot run here (operators.py says what it plays, and that it is a stand-in).
+    rec.data["processes"]["operators"] = procs.start(
+        "operators", [sys.executable, "-m", "openlakes_lab.operators", f"--kubeconfig={cdir}/admin.kubeconfig"], logs,
+        env=dict(os.environ, PYTHONPATH=str(LAB_DIR)))
+    rec.save()
     bootstrap(host_names, log)
     _platform_files(bindir, log)
     rec.data["started_seconds"] = round(time.monotonic() - started, 1)
@@ -240,7 +249,7 @@ def bootstrap(host_names: list[str], log=print) -> None:
 
 def down(log=print) -> None:
     rec = Record.load("cluster")
-    for name in ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
+    for name in ("operators", "kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
         entry = rec.data.get("processes", {}).get(name)
         if entry and procs.stop(entry):
             log(f"stopped {name} (pid {entry['pid']})")

@@ -136,6 +136,10 @@ def load_schema(manifest: dict, path: str = SCHEMA_FILE) -> dict:
     """The schema file plus one `components.<name>` property per manifest component."""
     with open(path, encoding="utf-8") as fh:
         schema = yaml.safe_load(fh)
+    # The credential sets a user may replace by an existing Secret: the manifest's, the one list of them.
+    from ._platform import all_credential_sets
+    existing = schema["properties"]["credentials"]["properties"]["existing_secrets"]
+    existing["propertyNames"] = {"enum": all_credential_sets(manifest)}
     props = schema["properties"]["components"]["properties"]
     for name, comp in manifest["components"].items():
         implemented = comp.get("implemented", True)

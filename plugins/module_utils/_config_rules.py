@@ -264,7 +264,7 @@ def component_dependencies(ctx):
     for name, comp in comps.items():
         if not ctx.enabled(name):
             continue
-        for need in comp.get("requires", []):
+        for need in list(comp.get("requires", [])) + [p for p in comp.get("consumes") or {} if p not in comp.get("requires", [])]:
             if not ctx.enabled(need):
                 yield ("components", name, "enabled"), (f"{name} needs {need}, which is disabled; enable "
                                                         f"components.{need} or disable {name}")
@@ -340,8 +340,6 @@ def derive(ctx: Context) -> dict:
         "ui_urls": urls,
         # UIs without a login of their own, which Traefik puts basic auth in front of (Secret of ui-auth).
         "ui_auth": sorted(n for n in urls if ctx.manifest["components"][n].get("ui_auth")),
-        "credential_services": sorted({c["credentials"] for n, c in ctx.manifest["components"].items()
-                                       if n in enabled and c.get("credentials")}),
         "kubeconfig": ctx.path(ctx.get("cluster", "kubernetes", "kubeconfig")),
         # user-certificates files, resolved against core-config.yaml's directory like every path in it
         "tls_files": ({"cert": ctx.path(certs["certificate_file"]), "key": ctx.path(certs["key_file"])}

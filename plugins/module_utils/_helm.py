@@ -169,6 +169,7 @@ class Record:
     values: dict = field(default_factory=dict)
     manifest: str = ""
     last_deployed: str = ""
+    hooks: str = ""           # the rendered hooks (Jobs that may be gone once they succeeded)
 
     @property
     def fingerprint(self) -> str:
@@ -189,7 +190,8 @@ def record_from_release(rel: dict) -> Record:
                   status=info.get("status", ""), description=info.get("description", ""),
                   chart_name=meta.get("name", ""), chart_version=str(meta.get("version", "")),
                   values=rel.get("config") or {}, manifest=rel.get("manifest", ""),
-                  last_deployed=info.get("last_deployed", ""))
+                  last_deployed=info.get("last_deployed", ""),
+                  hooks="\n---\n".join(h.get("manifest", "") for h in rel.get("hooks") or []))
 
 
 def read_records(cluster, name: str, namespace: str) -> list:

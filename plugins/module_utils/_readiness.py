@@ -184,6 +184,31 @@ def generic(obj) -> Status:
     return READY  # no readiness conditions: existing is all it can say
 
 
+def cnpg_cluster(obj) -> Status:
+    """A CloudNativePG Cluster is ready when its operator says so (condition Ready); until the operator has
+    reported at all, it is not (a Cluster without status is not a database yet)."""
+    st = obj.get("status") or {}
+    c = _cond(obj, "Ready")
+    if c and c.get("status") == "True":
+        return READY
+    want = (obj.get("spec") or {}).get("instances", 1)
+    detail = f"{st.get('readyInstances', 0)}/{want} instances ready"
+    if not c:
+        return Status(False, f"waiting for the CloudNativePG operator ({detail})")
+    return Status(False, f"{detail}: {c.get('reason', '')} {c.get('message', '')}".strip())
+
+
+def cnpg_database(obj) -> Status:
+    st = obj.get("status") or {}
+    if st.get("applied") is True:
+        return READY
+    return Status(False, f"not applied yet{': ' + st['message'] if st.get('message') else ''}")
+
+
+# Custom resources of operators whose readiness is their own status, not kstatus conventions (apiVersion group, kind).
+OPERATOR_KINDS = {("postgresql.cnpg.io", "Cluster"): cnpg_cluster, ("postgresql.cnpg.io", "Database"): cnpg_database}
+
+
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 PREDICATES = {
     "Deployment": deployment, "StatefulSet": statefulset, "DaemonSet": daemonset, "ReplicaSet": replicaset,
@@ -205,6 +230,9 @@ def assess(obj, wait_for_load_balancer=False) -> Status:
         return PREDICATES[kind](obj)
     if kind in STATIC:
         return READY
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    if (group, kind) in OPERATOR_KINDS:
+        return OPERATOR_KINDS[(group, kind)](obj)
     return generic(obj)
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: platform_secrets
-short_description: Generate each service's credentials once, into Kubernetes Secrets
+short_description: Generate each credential set once, into Kubernetes Secrets in every namespace that reads it
 description:
-  - For each service, makes sure a Secret C(openlakes-<service>-credentials) exists in I(namespace), generating its
-    values with the operating system's cryptographic randomness and each service's policy the first time.
-    An existing Secret is reused as it is, on every later run; nothing is rotated here.
-  - A service may name an existing Secret of the user's instead; it is checked for the keys the platform needs.
+  - For each credential set (as M(openlakes.core.platform_plan) returns them from C(platform/components.yml)), makes sure
+    its Secret exists in each of its namespaces, generating the values with the operating system's cryptographic
+    randomness the first time. The first namespace holds the original; the others get the same values, so a
+    consumer in another namespace (and PostgreSQL or the MinIO setup reading a consumer's keys) reads the same
+    credential. Existing values are never changed; nothing is rotated here.
+  - A key the declaration gained since the Secret was made (for example a service's new MinIO user) is added to a
+    Secret the collection made; a user's own Secret (I(existing)) is checked for the keys and never written.
   - Returns Secret names and keys only. Values are never returned, logged or written to a file.
 version_added: 0.1.0
 author: OpenLakes maintainers (@openlakes)
@@ -20,101 +23,129 @@ extends_documentation_fragment:
   - openlakes.core.attributes.diff_none
   - openlakes.core.cluster
 options:
-  namespace:
-    description: The platform namespace.
-    type: str
-    required: true
-  services:
+  sets:
     description:
-      - Services that need credentials, among C(minio), C(postgresql), C(nessie), C(airflow), C(superset),
-        C(openmetadata), C(redis), C(grafana), C(jupyterhub) and C(ui-auth) (basic auth in front of UIs without a
-        login; its key C(users) is an htpasswd line with a bcrypt hash).
+      - The credential sets. Each has C(name), C(secret) (the Secret's name), C(keys) (key to generator, see
+        C(plugins/module_utils/_secrets.py)), C(namespaces) and C(existing) (the Secret is the user's own).
     type: list
-    elements: str
+    elements: dict
     required: true
-  existing_secrets:
-    description: Per service, the name of an existing Secret to use instead of a generated one.
-    type: dict
-    default: {}
 """
 
 EXAMPLES = r"""
-- name: Credentials for layer 01
+- name: Credentials of the platform plan
   openlakes.core.platform_secrets:
-    namespace: openlakes
-    services: [minio, postgresql, nessie, redis]
+    sets:
+      - {name: redis, secret: openlakes-redis-credentials, keys: {password: password}, namespaces: [openlakes]}
 """
 
 RETURN = r"""
 secrets:
-  description: Per service, the Secret holding its credentials, its keys, and whether it was created in this run.
+  description: Per credential set, its Secret, namespaces, keys, and whether anything was written in this run.
   returned: always
   type: dict
-  sample: {minio: {secret: openlakes-minio-credentials, keys: [rootPassword, rootUser], created: false}}
+  sample: {minio: {secret: openlakes-minio-credentials, namespaces: [openlakes], keys: [rootPassword, rootUser], created: false}}
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _secrets
 from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
 
 LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/part-of": "openlakes"}
+SET_SPEC = {"name": {"type": "str", "required": True}, "secret": {"type": "str", "required": True},
+            "keys": {"type": "dict", "required": True, "no_log": False},  # generator specs, not values
+            "namespaces": {"type": "list", "elements": "str", "required": True},
+            "existing": {"type": "bool", "default": False}}
 
 
 def main():
     module = AnsibleModule(argument_spec={
         **CLUSTER_ARGS,
-        "namespace": {"type": "str", "required": True},
-        "services": {"type": "list", "elements": "str", "required": True},
-        "existing_secrets": {"type": "dict", "default": {}, "no_log": False},  # names of Secrets, not their content
+        "sets": {"type": "list", "elements": "dict", "required": True, "no_log": False},  # names and specs only
     }, supports_check_mode=True)
     p = module.params
-    unknown = sorted(set(p["services"]) - set(_secrets.POLICIES))
-    if unknown:
-        module.fail_json(msg=f"no credential policy for: {', '.join(unknown)}; known: {', '.join(sorted(_secrets.POLICIES))}")
+    sets = []
+    for i, raw in enumerate(p["sets"]):
+        checked = ArgumentSpecValidator(SET_SPEC).validate(raw)
+        if checked.error_messages:
+            module.fail_json(msg=f"sets[{i}] ({raw.get('name', '?')}): {'; '.join(checked.error_messages)}")
+        sets.append(checked.validated_parameters)
+        try:
+            for spec in sets[-1]["keys"].values():
+                _secrets.parse(spec)
+        except _secrets.PolicyError as exc:
+            module.fail_json(msg=f"credential set {sets[-1]['name']}: {exc}")
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     from kubernetes import client
     from kubernetes.client.rest import ApiException
 
     core = client.CoreV1Api(_k8s.Cluster(p["kubeconfig"] or "", p["context"]).api)
-    ns = p["namespace"]
     out, changed, problems = {}, False, []
-    for service in p["services"]:
-        name = p["existing_secrets"].get(service) or _secrets.secret_name(service)
+
+    def read(ns, name):
         try:
-            current = core.read_namespaced_secret(name, ns)
+            return core.read_namespaced_secret(name, ns)
         except ApiException as exc:
             if exc.status != 404:
                 module.fail_json(msg=f"reading Secret {ns}/{name} failed: {exc.status} {exc.reason}")
-            current = None
-        if current is not None:
-            missing = _secrets.missing_keys(service, current.data)
+            return None
+
+    for cset in sets:
+        name, keys, namespaces = cset["secret"], cset["keys"], cset["namespaces"]
+        first = read(namespaces[0], name)
+        if cset["existing"]:
+            if first is None:
+                problems.append(f"{cset['name']}: the existing Secret {namespaces[0]}/{name} named in core-config.yaml does not exist")
+                continue
+            missing = _secrets.missing_keys(keys, first.data)
             if missing:
-                problems.append(f"Secret {ns}/{name} for {service} lacks the keys {', '.join(missing)}")
-            out[service] = {"secret": name, "keys": sorted(current.data or {}), "created": False}
-            continue
-        if service in p["existing_secrets"]:
-            problems.append(f"{service}: the existing Secret {ns}/{name} named in core-config.yaml does not exist")
-            continue
-        values = _secrets.generate(service)
+                problems.append(f"Secret {namespaces[0]}/{name} for {cset['name']} lacks the keys {', '.join(missing)}")
+                continue
+        current = {k: _b64decode(v) for k, v in ((first.data or {}) if first is not None else {}).items()}
+        added = _secrets.generate(keys, only=current) if (first is None or not cset["existing"]) else {}
+        values = {**current, **added}
         # Mask the secret values only: user names such as `nessie` are not secret, and masking them would
         # also mask every Secret name and value that contains them (openlakes-nessie-credentials).
-        module.no_log_values.update(v for k, v in values.items() if k not in _secrets.USER_KEYS)
-        changed = True
-        out[service] = {"secret": name, "keys": sorted(values), "created": True}
-        if module.check_mode:
-            continue
-        _ensure_namespace(core, ns, client, ApiException)
-        body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, namespace=ns, labels=LABELS),
-                               type="Opaque", string_data=values)
-        try:
-            core.create_namespaced_secret(ns, body)
-        except ApiException as exc:
-            module.fail_json(msg=f"creating Secret {ns}/{name} failed: {exc.status} {exc.reason}")
+        module.no_log_values.update(v for k, v in values.items() if k not in keys or _secrets.is_secret(keys[k]))
+        wrote = False
+        for ns in namespaces:
+            live = first if ns == namespaces[0] else read(ns, name)
+            have = {k: _b64decode(v) for k, v in ((live.data or {}) if live is not None else {}).items()}
+            if live is not None and all(have.get(k) == v for k, v in values.items()):
+                continue
+            if live is not None and ns != namespaces[0] and not _managed(live):
+                problems.append(f"Secret {ns}/{name} exists and was not made by openlakes.core; remove it or name another")
+                continue
+            wrote = True
+            if module.check_mode:
+                continue
+            _ensure_namespace(core, ns, client, ApiException)
+            body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, namespace=ns, labels=LABELS),
+                                   type="Opaque", string_data=values)
+            try:
+                if live is None:
+                    core.create_namespaced_secret(ns, body)
+                else:
+                    core.patch_namespaced_secret(name, ns, {"stringData": {k: v for k, v in values.items() if have.get(k) != v}})
+            except ApiException as exc:
+                module.fail_json(msg=f"writing Secret {ns}/{name} failed: {exc.status} {exc.reason}")
+        changed = changed or wrote
+        out[cset["name"]] = {"secret": name, "namespaces": namespaces, "keys": sorted(values), "created": wrote}
     if problems:
         module.fail_json(msg="; ".join(problems), secrets=out)
     module.exit_json(changed=changed, secrets=out)
+
+
+def _b64decode(value: str) -> str:
+    import base64
+    return base64.b64decode(value).decode()
+
+
+def _managed(secret) -> bool:
+    return (secret.metadata.labels or {}).get("app.kubernetes.io/managed-by") == LABELS["app.kubernetes.io/managed-by"]
 
 
 def _ensure_namespace(core, ns, client, api_exception):
@@ -123,7 +154,8 @@ def _ensure_namespace(core, ns, client, api_exception):
     except api_exception as exc:
         if exc.status != 404:
             raise
-        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=ns)))
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(
+            name=ns, labels={"app.kubernetes.io/part-of": "openlakes"})))
 
 
 if __name__ == "__main__":

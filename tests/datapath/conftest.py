@@ -86,7 +86,9 @@ def pytest_terminal_summary(terminalreporter):
         total = 0
         for server, kib in sorted(tier.rss.items()):
             total += kib
-            w(f"    {server:<22} {kib / 1024:7.1f} MiB")
+            limit = tier.limits.get(server)
+            w(f"    {server:<22} {kib / 1024:7.1f} MiB" + (f"   (container limit {limit / 2 ** 20:.0f} MiB, given to the JVM as MaxRAM)"
+                                                      if limit else ""))
         w(f"    {'all together':<22} {total / 1024:7.1f} MiB")
         for note in tier.notes:
             w(f"  note: {note}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 import adapter
+from ansible_collections.openlakes.core.plugins.module_utils._platform import quantity_bytes
 from pods import Cluster, Pod
 
 REPO = adapter.REPO
@@ -92,6 +93,7 @@ class Tier:
     rss: dict = field(default_factory=dict)       # server -> peak KiB seen after a hop
     notes: list = field(default_factory=list)
     failed: set = field(default_factory=set)
+    limits: dict = field(default_factory=dict)    # server -> its container memory limit in bytes, from the values
 
     # --- reporting --------------------------------------------------------------------------
     def mask(self, text: str) -> str:
@@ -410,6 +412,13 @@ def nessie(t: Tier, release: str = "nessie", values: dict | None = None, timeout
     env = {"HOME": str(pod.dir)}
     for e in rendered["env"]:
         env[e["name"]] = e["value"] if "value" in e else t.secret(e["secret"], e["key"])
+    # The image's launcher adds JAVA_OPTS_APPEND to the JVM's options; the container's memory limit, which
+    # the JVM would read from its cgroup, is given as MaxRAM (the heap is a share of it).
+    jvm = env.pop("JAVA_OPTS_APPEND", "").split()
+    limit = ((values.get("resources") or {}).get("limits") or {}).get("memory")
+    if limit:
+        jvm.append(f"-XX:MaxRAM={quantity_bytes(limit)}")
+        t.limits[full] = quantity_bytes(limit)
     for p in (pod.dir, pod.dir / "config", pod.dir / "tmp"):
         os.chown(p, NESSIE_UID, NESSIE_UID)
     java = Path(pins()["DATAPATH_JAVA_HOME"]) / "bin" / "java"
@@ -419,8 +428,7 @@ def nessie(t: Tier, release: str = "nessie", values: dict | None = None, timeout
     deployments.mkdir(exist_ok=True)
     t.cluster.bind(pod, t.bins.parent / f"nessie-{pins()['NESSIE_VERSION']}", deployments)
     jar = deployments / f"nessie-quarkus-{pins()['NESSIE_VERSION']}-runner.jar"
-    # -Xmx: the tier's own bound on a shared machine; the chart sets none (issue 20 fault 4).
-    t.cluster.start(pod, full, [str(java), "-Xmx768m", f"-Djava.io.tmpdir={pod.dir / 'tmp'}", "-jar", str(jar)], env,
+    t.cluster.start(pod, full, [str(java), *jvm, f"-Djava.io.tmpdir={pod.dir / 'tmp'}", "-jar", str(jar)], env,
                     launcher=["setpriv", f"--reuid={NESSIE_UID}", f"--regid={NESSIE_UID}", "--clear-groups", "--"])
     shown = props + "".join(f"env {e['name']}=" + (e["value"] if "value" in e else f"<Secret {e['secret']} key {e['key']}>") + "\n"
                             for e in rendered["env"])

@@ -60,7 +60,14 @@ def summary(out: str) -> str:
 def release_actions(out: str) -> dict:
     """Per layer-01 release in the summary: (outcome, action)."""
     return {m.group(1): (m.group(2), m.group(3))
-            for m in re.finditer(r"^\s+- '\s+([a-z-]+)\s+(ok|failed|skipped)\s+(\w+)\s+revision", summary(out), re.M)}
+            for m in re.finditer(r"^\s+- '\s+([a-z-]+)\s+release\s+(ok|failed|skipped)\s+(\w+)", summary(out), re.M)}
+
+
+def wiring(out: str) -> list:
+    """The wiring table's link lines (consumer -> provider, what, ok or FAILED)."""
+    start = out.rfind("TASK [openlakes.core.status : Wiring table]")
+    block = out[start:out.find("TASK [", start + 10)]
+    return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
 def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
@@ -69,10 +76,16 @@ def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
     rc = recap(res.stdout)
     assert set(HOSTS) <= set(rc) and all(rc[h]["failed"] == 0 and rc[h]["unreachable"] == 0 for h in rc)
-    text = summary(res.stdout)
-    layer = re.search(r"01: 10 release\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\), profile compact", text)
+    text = re.sub(r"\s+", " ", summary(res.stdout))  # the YAML callback folds long lines
+    assert "Layers (profile compact):" in text, text
+    layer = re.search(r"01 storage: 10 release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)", text)
     assert layer, text
-    print(f"\nfirst run: {res.wall:.1f} s; {layer.group(0)}")
+    whole = re.search(r"Whole deploy: [0-9.]+ s over 1 layer\(s\); critical path of the whole graph [0-9.]+ s", text)
+    assert whole, text
+    print(f"\nfirst run: {res.wall:.1f} s; {layer.group(0)}; {whole.group(0)}")
+    rows = wiring(res.stdout)
+    print("wiring table:\n  " + "\n  ".join(rows))
+    assert len(rows) == 6 and all(r.rstrip().endswith("ok") for r in rows), rows
     actions = release_actions(res.stdout)
     assert actions == {name: ("ok", "install") for name in LAYER01}, actions
     assert "https://minio.openlakes.lab.internal" in text
@@ -163,8 +176,9 @@ def test_no_credential_appears_in_any_release_or_output(api):
 
     core = client.CoreV1Api(api)
     values = []
-    for s in core.list_namespaced_secret("openlakes", label_selector="app.kubernetes.io/managed-by=openlakes.core").items:
-        values += [base64.b64decode(v).decode() for k, v in (s.data or {}).items() if k not in ("username",)]
+    for s in core.list_secret_for_all_namespaces(label_selector="app.kubernetes.io/managed-by=openlakes.core").items:
+        values += [base64.b64decode(v).decode() for k, v in (s.data or {}).items()
+                   if k not in ("username", "s3-access-key", "admin-user")]
     values = [v for v in values if len(v) >= 8]
     assert len(values) >= 6
     releases = core.list_secret_for_all_namespaces(label_selector="owner=helm").items
@@ -175,3 +189,61 @@ def test_no_credential_appears_in_any_release_or_output(api):
         assert not leaked, f"{rel.metadata.name} holds a credential"
     for name, res in RUNS.items():
         assert not [v for v in values if v in res.stdout + res.stderr], f"the {name} run printed a credential"
+
+
+def status(*extra):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"))
+    return subprocess.run(["ansible-playbook", "-i", str(INVENTORY), str(REPO / "playbooks" / "status.yml"), *extra],
+                          capture_output=True, text=True, env=env, cwd=REPO, check=False)
+
+
+def test_status_proves_every_link_and_names_a_broken_one(lab, api):
+    """Break one link at a time in the live cluster; status.yml names consumer, provider and what differs."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(api)
+    ok = status()
+    assert ok.returncode == 0, ok.stdout[-4000:]
+    assert len(wiring(ok.stdout)) == 6
+
+    # A consumer pointing at a wrong port: Nessie's configuration names postgresql-rw on 5433.
+    cm = core.read_namespaced_config_map("nessie", "openlakes")
+    good = dict(cm.data)
+    url = good["quarkus.datasource.jdbc.url"]
+    core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url.replace(":5432/", ":5433/")}})
+    try:
+        res = status()
+        assert res.returncode != 0
+        assert ("nessie -> postgresql (service rw): the live objects of nessie do not name the address "
+                "postgresql-rw.openlakes.svc.cluster.local:5432") in res.stdout, res.stdout[-3000:]
+    finally:
+        core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url}})
+
+    # A Secret key missing: Nessie's own MinIO secret key.
+    sec = core.read_namespaced_secret("openlakes-nessie-credentials", "openlakes")
+    key = sec.data["s3-secret-key"]
+    core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", [{"op": "remove", "path": "/data/s3-secret-key"}])
+    try:
+        res = status()
+        assert res.returncode != 0
+        assert ("nessie -> minio (MinIO user (consumer side)): Secret openlakes/openlakes-nessie-credentials lacks "
+                "the key s3-secret-key") in res.stdout, res.stdout[-3000:]
+    finally:
+        core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", {"data": {"s3-secret-key": key}})
+
+    # A Service removed (MinIO's, which no operator would make again; the lab's CloudNativePG player
+    # recreates postgresql-rw within a second, as the real operator does).
+    svc = core.read_namespaced_service("minio", "openlakes")
+    core.delete_namespaced_service("minio", "openlakes")
+    try:
+        res = status()
+        assert res.returncode != 0
+        assert "nessie -> minio (service s3): Service openlakes/minio does not exist" in res.stdout, res.stdout[-3000:]
+    finally:
+        body = client.V1Service(metadata=client.V1ObjectMeta(name="minio", labels=svc.metadata.labels,
+                                                             annotations=svc.metadata.annotations),
+                                spec=client.V1ServiceSpec(selector=svc.spec.selector, ports=svc.spec.ports))
+        core.create_namespaced_service("openlakes", body)
+    time.sleep(2)  # the EndpointSlice controller fills the new Service
+    assert status().returncode == 0

@@ -26,7 +26,7 @@ def test_the_lab_values_become_these_properties():
     out = standin.render(nessie_values())
     assert out["properties"] == {
         "nessie.catalog.default-warehouse": "warehouse",
-        "nessie.catalog.object-stores.health-check.enabled": "true",
+        "nessie.catalog.object-stores.health-check.enabled": "false",
         "nessie.catalog.service.s3.default-options.auth-type": "STATIC",
         "nessie.catalog.service.s3.default-options.endpoint": "http://minio.openlakes.svc.cluster.local:9000/",
         "nessie.catalog.service.s3.default-options.path-style-access": "true",
@@ -51,9 +51,11 @@ def test_credentials_come_from_secrets_as_the_deployment_maps_them():
         {"name": "quarkus.datasource.postgresql.password", "secret": "openlakes-nessie-credentials", "key": "password"},
         {"name": "nessie.catalog.service.s3.default-options.access-key",
          "value": "urn:nessie-secret:quarkus:nessie-catalog-secrets.s3.default-options.access-key"},
-        {"name": "nessie-catalog-secrets.s3.default-options.access-key.name", "secret": "openlakes-minio-credentials", "key": "rootUser"},
-        {"name": "nessie-catalog-secrets.s3.default-options.access-key.secret", "secret": "openlakes-minio-credentials",
-         "key": "rootPassword"},
+        {"name": "nessie-catalog-secrets.s3.default-options.access-key.name", "secret": "openlakes-nessie-credentials",
+         "key": "s3-access-key"},
+        {"name": "nessie-catalog-secrets.s3.default-options.access-key.secret", "secret": "openlakes-nessie-credentials",
+         "key": "s3-secret-key"},
+        {"name": "JAVA_OPTS_APPEND", "value": env[-1]["value"]},
     ]
 
 

@@ -20,9 +20,11 @@ def _play(tmp_path, kubeconfig, namespace, extra=""):
   tasks:
     - openlakes.core.platform_secrets:
         kubeconfig: {kubeconfig}
-        namespace: {namespace}
-        services: [minio, postgresql, airflow]
-{extra}
+        sets:
+          - {{name: minio, secret: {extra or "openlakes-minio-credentials"}, existing: {"true" if extra else "false"},
+             keys: {{rootUser: "user:admin", rootPassword: "password:40"}}, namespaces: [{namespace}]}}
+          - {{name: airflow, secret: openlakes-airflow-credentials, namespaces: [{namespace}, {namespace}-other],
+             keys: {{username: "fixed:airflow", password: password, fernet-key: fernet}}}}
       register: out
     - ansible.builtin.debug: {{var: out}}
 """)
@@ -47,9 +49,23 @@ def test_generated_once_reused_and_never_printed(tmp_path, api, namespace, lab_c
     again = core.read_namespaced_secret("openlakes-minio-credentials", namespace)
     assert again.data == secret.data, "a credential was regenerated"
     assert again.metadata.labels["app.kubernetes.io/managed-by"] == "openlakes.core"
+    # The same credential, readable in each namespace that reads it.
+    airflow = core.read_namespaced_secret("openlakes-airflow-credentials", namespace).data
+    assert core.read_namespaced_secret("openlakes-airflow-credentials", f"{namespace}-other").data == airflow
+
+
+def test_a_key_declared_later_is_added_and_the_others_kept(tmp_path, api, namespace, lab_cluster):
+    core = client.CoreV1Api(api)
+    assert _play(tmp_path, lab_cluster["kubeconfig"], namespace).returncode == 0
+    before = core.read_namespaced_secret("openlakes-airflow-credentials", namespace).data
+    core.patch_namespaced_secret("openlakes-airflow-credentials", namespace, [{"op": "remove", "path": "/data/fernet-key"}])
+    res = _play(tmp_path, lab_cluster["kubeconfig"], namespace)
+    assert res.returncode == 0 and "changed=1" in res.stdout, res.stdout[-2000:]
+    after = core.read_namespaced_secret("openlakes-airflow-credentials", namespace).data
+    assert after["password"] == before["password"] and after["fernet-key"] and after["fernet-key"] != before["fernet-key"]
 
 
 def test_missing_existing_secret_is_reported(tmp_path, namespace, lab_cluster):
-    res = _play(tmp_path, lab_cluster["kubeconfig"], namespace, "        existing_secrets: {minio: my-own-minio}")
+    res = _play(tmp_path, lab_cluster["kubeconfig"], namespace, "my-own-minio")
     assert res.returncode != 0
-    assert f"the existing Secret {namespace}/my-own-minio named in core-config.yaml does not exist" in res.stdout
+    assert f"minio: the existing Secret {namespace}/my-own-minio named in core-config.yaml does not exist" in res.stdout

@@ -1,4 +1,4 @@
-"""plugins/module_utils/_values.py against the real upstream charts: for every example configuration
+"""plugins/module_utils/_components/ against the real upstream charts: for every example configuration
 and variant, every values key path layer 01 sets exists in the pinned chart's values.yaml (below a
 free-form map or list anything goes), and the merged values validate against the chart's
 values.schema.json where it ships one. The data files are tests/upstream-charts/ (byte copies).

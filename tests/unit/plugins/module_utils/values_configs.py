@@ -1,4 +1,4 @@
-"""Configurations the values tests plan layer 01 for: every example in inventories/, and variants
+"""Configurations the plan and values tests use: every example in inventories/, and variants
 that reach the other branches (Cloudflare DNS-01, an existing TLS Secret, no TLS, tiering off,
 an air-gap image registry, profile auto)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.openlakes.core.plugins.module_utils import _config, _values
+from ansible_collections.openlakes.core.plugins.module_utils import _config, _platform
 
 REPO = Path(__file__).resolve().parents[4]
 EXAMPLES = sorted((REPO / "inventories").glob("*/core-config.yaml"))
@@ -68,15 +68,20 @@ def configs() -> dict:
     return out
 
 
-def plan(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> dict:
-    """Layer 01 as the role plans it, with every host's disks prepared (1 GiB drives)."""
+def inputs(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> _platform.Inputs:
+    """What the role gives the plan, with every host's disks prepared (1 GiB drives)."""
     d = config["derived"]
     hosts = {h: {"longhorn_disks": [{"path": f"/var/lib/openlakes/longhorn/disk{i}/data"}
                                     for i in range(1, len(config["storage"]["hosts"][h]["longhorn_disks"]) + 1)],
                  "minio_drives": [{"path": drive["mount"] + "/data", "size_bytes": 1063256064}
                                   for drive in config["storage"]["hosts"][h]["minio_drives"]]}
              for h in d["storage_hosts"]}
-    secrets = {s: {"secret": f"openlakes-{s}-credentials"} for s in d["credential_services"]}
-    inputs = _values.Inputs(config, hosts, secrets, _config.load_manifest(), charts_dir=str(REPO / "charts"),
+    return _platform.Inputs(config, _config.load_manifest(), hosts, charts_dir=str(REPO / "charts"),
                             node_memory=list(node_memory))
-    return _values.layer_plan(inputs, "01")
+
+
+def plan(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> dict:
+    """The whole platform as the role plans it; `releases` are its Helm release nodes."""
+    out = _platform.plan(inputs(config, node_memory))
+    out["releases"] = [n for n in out["nodes"] if n["type"] == "release"]
+    return out

@@ -1,4 +1,4 @@
-"""plugins/module_utils/_values.py: what layer 01's plan says for the example configurations
+"""plugins/module_utils/_components/: what each component's unit builds for the example configurations
 (wiring, MinIO's pod-to-drive mapping, credentials by reference only, optional parts)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.openlakes.core.plugins.module_utils import _config, _helm, _values
+from ansible_collections.openlakes.core.plugins.module_utils import _config, _helm, _platform
 
 sys.path.insert(0, str(Path(__file__).parent))
 import values_configs  # noqa: E402
@@ -23,15 +23,27 @@ def releases(plan):
     return {r["name"]: r for r in plan["releases"]}
 
 
+def deps(rel):
+    """What a release waits for, beyond its namespace."""
+    return [d for d in rel["depends_on"] if not d.startswith(_platform.NS_PREFIX)]
+
+
+def objects(plan, name):
+    return next(n for n in plan["nodes"] if n["name"] == name)
+
+
 def test_lab_plan_has_every_layer_01_release_in_dependency_order():
     rel = releases(values_configs.plan(LAB))
     assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio",
                          "cnpg-operator", "postgresql", "redis", "nessie"]
-    assert rel["minio"]["depends_on"] == ["minio-volumes", "minio-cold"]
-    assert rel["postgresql"]["depends_on"] == ["cnpg-operator", "longhorn"]
-    assert rel["nessie"]["depends_on"] == ["postgresql", "minio"]
+    assert deps(rel["minio"]) == ["minio-volumes", "minio-cold"]
+    assert deps(rel["postgresql"]) == ["cnpg-operator", "longhorn"]
+    # Implied by nessie's consumption: postgresql's rw Service and database, minio's s3 Service and its user.
+    assert deps(rel["nessie"]) == ["postgresql", "minio"]
     # cert-manager is off (TLS from user certificates): the dependency on it is dropped.
-    assert rel["ingress"]["depends_on"] == ["traefik"]
+    assert deps(rel["ingress"]) == ["traefik"]
+    assert deps(rel["longhorn"]) == ["longhorn-nodes"] and deps(rel["traefik"]) == ["tls-certificate"]
+    assert all(r["depends_on"][0] == _platform.NS_PREFIX + r["namespace"] for r in rel.values())
     assert rel["cnpg-operator"]["namespace"] == "cnpg-system" and rel["nessie"]["namespace"] == "openlakes"
     assert all(r["timeout"] == 900 for r in rel.values())
 
@@ -40,12 +52,15 @@ def test_lab_plan_has_every_layer_01_release_in_dependency_order():
 def test_no_credential_is_ever_a_value(name):
     config = CONFIGS[name][0]
     plan = values_configs.plan(config)
-    names = {f"openlakes-{s}-credentials" for s in config["derived"]["credential_services"]}
+    names = {s["secret"] for s in plan["credentials"]}
+    # MinIO access keys are user names (fixed, not secret): `nessie`.
+    names |= {spec.split(":", 1)[1] for s in plan["credentials"] for spec in s["keys"].values() if spec.startswith("fixed:")}
     names.add((config["networking"]["tls"].get("user_certificates") or {}).get("existing_secret"))
     for rel in plan["releases"]:
         for found in _helm.secret_strings(rel["values"]):
             # Under a credential-looking key there are only Secret names and the keys inside them.
             assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
+                                               "s3-access-key", "s3-secret-key",
                                                "api-token", "openlakes-cloudflare-api-token",
                                                "openlakes-wildcard-tls", "my-tls"}, (rel["name"], found)
         text = json.dumps(rel["values"])
@@ -64,7 +79,19 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
     assert (minio["replicas"], minio["drivesPerNode"], minio["mode"]) == (3, 2, "distributed")
     assert minio["persistence"]["storageClass"] == rel["minio-volumes"]["values"]["storageClassName"]
     assert minio["persistence"]["size"] == "1014Mi"
-    assert minio["users"] == []  # the chart's default user console/console123 is gone
+    # The chart's default user console/console123 is gone; the one user is nessie's, limited to the warehouse.
+    assert minio["users"] == [{"accessKey": "nessie", "existingSecret": "openlakes-nessie-credentials",
+                               "existingSecretKey": "s3-secret-key", "policy": "openlakes-nessie"}]
+    (policy,) = minio["policies"]
+    assert policy["name"] == "openlakes-nessie"
+    assert policy["statements"] == [
+        {"effect": "Allow", "resources": ["arn:aws:s3:::openlakes/warehouse/*"],
+         "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                     "s3:ListMultipartUploadParts"]},
+        {"effect": "Allow", "resources": ["arn:aws:s3:::openlakes"],
+         "actions": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+         "conditions": [{"StringLike": '"s3:prefix": ["warehouse/*"]'}]}]
+    assert "openlakes-notebooks" not in json.dumps(minio["policies"])
 
 
 def test_one_drive_per_host_uses_the_single_claim_name():
@@ -76,14 +103,14 @@ def test_one_drive_per_host_uses_the_single_claim_name():
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_the_charts_own_bucket_job_is_not_used(name):
-    """Buckets, prefixes, users, the tier and lifecycle belong to the collection's setup Job
-    (test_minio_setup.py): chart 5.4.0's job races, suspends versioning of unversioned buckets and
-    passes the root password on mc's command line (issue 20)."""
+    """Buckets, prefixes, the tier and lifecycle belong to the collection's setup Job (test_minio_setup.py):
+    chart 5.4.0's job races, suspends versioning of unversioned buckets and passes the root password on mc's
+    command line (issue 20)."""
     rel = releases(values_configs.plan(CONFIGS[name][0]))
     for release in ("minio", "minio-cold"):
         if release in rel:
             values = rel[release]["values"]
-            assert values["buckets"] == [] and values.get("customCommands", []) == [] and values["users"] == []
+            assert values["buckets"] == [] and values.get("customCommands", []) == []
 
 
 def test_the_cold_volume_is_on_the_nas():
@@ -94,14 +121,16 @@ def test_the_cold_volume_is_on_the_nas():
 def test_without_tiering_there_is_no_cold_tier():
     config = CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0]
     rel = releases(values_configs.plan(config))
-    assert "minio-cold" not in rel and rel["minio"]["depends_on"] == ["minio-volumes"]
+    assert "minio-cold" not in rel and deps(rel["minio"]) == ["minio-volumes"]
     assert "cold" not in rel["minio-volumes"]["values"]
 
 
 def test_longhorn_gets_exactly_the_prepared_disks():
     plan = values_configs.plan(LAB)
-    assert [n["node"] for n in plan["longhorn_nodes"]] == ["lab-node-1", "lab-node-2", "lab-node-3"]
-    node = plan["longhorn_nodes"][0]
+    patches = objects(plan, "longhorn-nodes")["objects"]
+    assert [n["metadata"]["name"] for n in patches] == ["lab-node-1", "lab-node-2", "lab-node-3"]
+    node = patches[0]["metadata"]
+    assert patches[0]["kind"] == "Node" and objects(plan, "longhorn-nodes")["patch_only"] is True
     assert node["labels"] == {"node.longhorn.io/create-default-disk": "config"}
     assert json.loads(node["annotations"]["node.longhorn.io/default-disks-config"]) == [
         {"name": "openlakes-1", "path": "/var/lib/openlakes/longhorn/disk1/data", "allowScheduling": True,
@@ -119,11 +148,11 @@ def test_longhorn_replicas_are_bounded_by_the_hosts():
 
 def test_a_host_that_node_prep_did_not_report_stops_the_plan():
     d = LAB["derived"]
-    inputs = _values.Inputs(LAB, {h: {"longhorn_disks": [{"path": "/x"}], "minio_drives": []} for h in d["storage_hosts"]},
-                            {s: {"secret": s} for s in d["credential_services"]}, _config.load_manifest(), "/c")
-    with pytest.raises(_values.PlanError, match="host lab-node-1: core-config.yaml lists 2 MinIO drives but node "
-                                                "preparation reported 0; run the node_prep tag"):
-        _values.layer_plan(inputs, "01")
+    inputs = _platform.Inputs(LAB, _config.load_manifest(),
+                              {h: {"longhorn_disks": [{"path": "/x"}], "minio_drives": []} for h in d["storage_hosts"]}, "/c")
+    with pytest.raises(_platform.PlanError, match="host lab-node-1: core-config.yaml lists 2 MinIO drives but node "
+                                                  "preparation reported 0; run the node_prep tag"):
+        _platform.plan(inputs)
 
 
 def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
@@ -139,6 +168,9 @@ def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
     assert nessie["jdbc"]["jdbcUrl"] == "jdbc:postgresql://postgresql-rw.openlakes.svc.cluster.local:5432/nessie"
     s3 = nessie["catalog"]["storage"]["s3"]["defaultOptions"]
     assert s3["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000/" and s3["pathStyleAccess"] is True
+    # Nessie's own MinIO user, never MinIO's root credentials.
+    assert s3["accessKeySecret"] == {"name": "openlakes-nessie-credentials", "awsAccessKeyId": "s3-access-key",
+                                     "awsSecretAccessKey": "s3-secret-key"}
     assert nessie["catalog"]["iceberg"]["warehouses"] == [{"name": "warehouse", "location": "s3://openlakes/warehouse/"}]
 
 
@@ -159,7 +191,7 @@ def test_tls_user_certificates_redirect_and_route_every_ui_through_traefik():
 
 def test_cloudflare_dns01_issues_a_wildcard_through_cert_manager():
     rel = releases(values_configs.plan(CONFIGS["lab+cloudflare-dns01"][0]))
-    assert rel["ingress"]["depends_on"] == ["traefik", "cert-manager"]
+    assert deps(rel["ingress"]) == ["traefik", "cert-manager", "cloudflare-api-token"]
     cert = rel["ingress"]["values"]["certificate"]
     assert cert["domain"] == "openlakes.lab.internal" and cert["namespace"] == "traefik"
     assert cert["acme"]["server"].startswith("https://acme-staging-v02")
@@ -220,14 +252,41 @@ def test_disabled_components_leave_no_release():
 @pytest.mark.parametrize("text, want", [("32Gi", 32 * 2 ** 30), ("512Mi", 512 * 2 ** 20), ("1G", 10 ** 9),
                                         ("1024", 1024), ("1e9", 10 ** 9), ("2Ki", 2048)])
 def test_quantities(text, want):
-    assert _values.quantity_bytes(text) == want
+    assert _platform.quantity_bytes(text) == want
 
 
-def test_secrets_the_role_writes_before_the_releases():
-    assert values_configs.plan(LAB)["secrets_to_write"] == {
-        "tls": {"name": "openlakes-wildcard-tls", "namespace": "traefik"}}
-    assert values_configs.plan(CONFIGS["lab+cloudflare-dns01"][0])["secrets_to_write"] == {
-        "cloudflare_token": {"name": "openlakes-cloudflare-api-token", "key": "api-token", "namespace": "cert-manager",
-                             "variable": "cloudflare_token"}}
+def test_secrets_written_from_controller_input_are_object_nodes_before_their_readers():
+    plan = values_configs.plan(LAB)
+    tls = objects(plan, "tls-certificate")
+    assert tls["namespace"] == "traefik" and tls["objects"][0]["metadata"]["name"] == "openlakes-wildcard-tls"
+    assert set(tls["data_from"]) == {"tls.crt", "tls.key"} and all("file" in v for v in tls["data_from"].values())
+    assert "data" not in tls["objects"][0], "the certificate's content is read when applied, never planned"
+    cf = values_configs.plan(CONFIGS["lab+cloudflare-dns01"][0])
+    token = objects(cf, "cloudflare-api-token")
+    assert token["namespace"] == "cert-manager" and token["data_from"] == {"api-token": {"variable": "cloudflare_token"}}
+    assert cf["variables"] == ["cloudflare_token"]
     for name in ("lab+cloudflare-existing-token", "lab+user-certificates-existing-secret", "lab+no-tls-no-tiering-mirror-auto"):
-        assert values_configs.plan(CONFIGS[name][0])["secrets_to_write"] == {}, name
+        kinds = {n["name"] for n in values_configs.plan(CONFIGS[name][0])["nodes"] if n["type"] == "objects"}
+        assert not kinds & {"tls-certificate", "cloudflare-api-token"}, name
+
+
+def test_jvm_components_get_a_memory_limit_and_a_bounded_heap():
+    nessie = releases(values_configs.plan(LAB))["nessie"]["values"]
+    assert nessie["resources"]["limits"]["memory"] == nessie["resources"]["requests"]["memory"] == "512Mi"
+    assert nessie["extraEnv"] == [{"name": "JAVA_OPTS_APPEND", "value": "-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"}]
+    redis = releases(values_configs.plan(LAB))["redis"]["values"]
+    assert "limits" not in redis["resources"], "only JVMs get a memory limit from the profile"
+
+
+def test_core_config_image_and_resources_are_honoured_on_the_main_release():
+    config = copy.deepcopy(LAB)
+    config["components"]["nessie"].update(image={"repository": "registry.example/nessie", "tag": "0.108.9"},
+                                          resources={"requests": {"cpu": "2"}, "limits": {"memory": "3Gi"}})
+    nessie = releases(values_configs.plan(config))["nessie"]["values"]
+    assert nessie["image"] == {"repository": "registry.example/nessie", "tag": "0.108.9"}
+    assert nessie["resources"] == {"requests": {"cpu": "2", "memory": "512Mi"}, "limits": {"memory": "3Gi"}}
+    config["components"]["minio"]["image"] = {"tag": "RELEASE.2026-05-01T00-00-00Z"}
+    minio = releases(values_configs.plan(config))
+    assert minio["minio"]["values"]["image"]["tag"] == "RELEASE.2026-05-01T00-00-00Z"
+    assert minio["minio"]["values"]["mcImage"]["tag"] == "RELEASE.2026-03-13T08-57-32Z", "only the main image"
+    assert minio["minio-cold"]["values"]["image"]["tag"] == "RELEASE.2026-03-14T12-00-00Z", "only the main release"

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PostgreSQL through CloudNativePG: one role and one database per consuming service. Private to this collection."""
+from __future__ import annotations
+
+from .._platform import Unit
+
+LONGHORN_STORAGE_CLASS = "longhorn"
+
+
+def cnpg_operator(u, release: dict) -> dict:
+    return {"crds": {"create": True}, "resources": {"requests": u.resources()["requests"]}}
+
+
+def postgresql(u, release: dict) -> dict:
+    """CloudNativePG `cluster` chart: instances over the Longhorn hosts (at most 3), one role and one
+    database per consuming service, each role's password from that service's own Secret."""
+    hosts = len(u.config["derived"]["longhorn_hosts"]) or 1
+    dbs = [Unit(u.inp, name).database(u.name) for name, _decl in u.consumers("database")]
+    return {
+        "fullnameOverride": "postgresql",
+        "type": "postgresql",
+        "mode": "standalone",
+        "version": {"postgresql": "16"},
+        "cluster": {
+            "instances": min(3, hosts),
+            "imageName": "{repository}:{tag}".format(**u.image(release)),
+            "storage": {"size": str(u.sizing().get("storage", "5Gi")), "storageClass": LONGHORN_STORAGE_CLASS},
+            "enableSuperuserAccess": True,
+            "superuserSecret": u.own_secret(),
+            "resources": u.resources(),
+            "roles": [{"name": db["user"], "ensure": "present", "login": True, "superuser": False,
+                       "passwordSecret": {"name": db["secret"]}} for db in dbs],
+        },
+        "databases": [{"name": db["name"], "owner": db["user"], "ensure": "present"} for db in dbs],
+    }
+
+
+RELEASES = {"cnpg-operator": cnpg_operator, "postgresql": postgresql}

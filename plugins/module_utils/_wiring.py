@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: OpenLakes maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The wiring check: every declared link of the deployed platform, proven in the live cluster.
+Private to this collection.
+
+A `service` link holds when the provider's Service exists with the declared port, has at least one
+ready endpoint, and the consumer's live objects name `host:port`. A `secret` link holds when the
+Secret exists in the namespace that reads it with the declared keys, and the reader's live objects
+name the Secret. The consumer's objects are those of its Helm releases (from helm's release record,
+then each object read live), so a consumer patched to a wrong port or Secret is seen.
+"""
+from __future__ import annotations
+
+import json
+
+from . import _helm
+from ._waiter import targets_from_manifest
+
+
+class Live:
+    """Reads of the live cluster, each done once per check."""
+
+    def __init__(self, cluster):
+        from kubernetes import client, dynamic
+
+        self.cluster = cluster
+        self.core = client.CoreV1Api(cluster.api)
+        self.discovery = client.DiscoveryV1Api(cluster.api)
+        self.dynamic = dynamic.DynamicClient(cluster.api)
+        self._texts: dict = {}
+        self._records: dict = {}
+
+    def record(self, name: str, namespace: str):
+        key = (name, namespace)
+        if key not in self._records:
+            records = _helm.read_records(self.cluster, name, namespace)
+            self._records[key] = next((r for r in records if r.status == "deployed"), records[0] if records else None)
+        return self._records[key]
+
+    def release_text(self, name: str, namespace: str):
+        """The JSON of every live object of a release's deployed revision, or None when it is not deployed."""
+        from kubernetes.client.rest import ApiException
+
+        key = (name, namespace)
+        if key not in self._texts:
+            rec = self.record(name, namespace)
+            if rec is None:
+                self._texts[key] = None
+                return None
+            parts = []
+            for target in targets_from_manifest(rec.manifest, namespace):
+                try:
+                    resource = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
+                    ns = (target.namespace or namespace) if resource.namespaced else None
+                    live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
+                except ApiException as exc:
+                    if exc.status != 404:
+                        raise
+                    continue
+                except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
+                    continue
+                live.get("metadata", {}).pop("managedFields", None)
+                parts.append(json.dumps(live, sort_keys=True))
+            # Hooks as helm rendered them: a hook Job that succeeded may be deleted, but it is what ran.
+            self._texts[key] = "\n".join(parts) + "\n" + rec.hooks
+        return self._texts[key]
+
+
+def check_service(live: Live, svc: dict) -> list:
+    from kubernetes.client.rest import ApiException
+
+    try:
+        obj = live.core.read_namespaced_service(svc["name"], svc["namespace"])
+    except ApiException as exc:
+        if exc.status == 404:
+            return [f"Service {svc['namespace']}/{svc['name']} does not exist"]
+        raise
+    ports = sorted(p.port for p in obj.spec.ports or [])
+    if svc["port"] not in ports:
+        return [f"Service {svc['namespace']}/{svc['name']} has no port {svc['port']} (it has {', '.join(map(str, ports)) or 'none'})"]
+    if obj.spec.type == "ExternalName":
+        return []
+    slices = live.discovery.list_namespaced_endpoint_slice(
+        svc["namespace"], label_selector=f"kubernetes.io/service-name={svc['name']}").items
+    ready = [e for s in slices for e in s.endpoints or [] if e.conditions is None or e.conditions.ready is not False]
+    if not ready:
+        return [f"Service {svc['namespace']}/{svc['name']} has no ready endpoint"]
+    return []
+
+
+def check_secret(live: Live, sec: dict) -> list:
+    from kubernetes.client.rest import ApiException
+
+    try:
+        obj = live.core.read_namespaced_secret(sec["name"], sec["namespace"])
+    except ApiException as exc:
+        if exc.status == 404:
+            return [f"Secret {sec['namespace']}/{sec['name']} does not exist"]
+        raise
+    missing = sorted(set(sec["keys"]) - set(obj.data or {}))
+    return [f"Secret {sec['namespace']}/{sec['name']} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
+
+
+def check_reference(live: Live, releases: list, reference: str, what: str) -> list:
+    """The reference appears in the live objects of at least one of the releases."""
+    texts, absent = [], []
+    for rel in releases:
+        text = live.release_text(rel["name"], rel["namespace"])
+        if text is None:
+            absent.append(f"{rel['namespace']}/{rel['name']}")
+        else:
+            texts.append(text)
+    if not texts:
+        return [f"no deployed release to read ({', '.join(absent) or 'none declared'})"]
+    if not any(reference in t for t in texts):
+        names = ", ".join(r["name"] for r in releases)
+        return [f"the live objects of {names} do not name {what} {reference}"]
+    return []
+
+
+def check(live: Live, links: list) -> list:
+    """One row per link: consumer, provider, what, checked, ok, problems."""
+    rows = []
+    for link in links:
+        if link["kind"] == "service":
+            svc = link["service"]
+            problems = check_service(live, svc) + check_reference(live, link["in_releases"], link["reference"], "the address")
+            checked = f"Service {svc['namespace']}/{svc['name']}:{svc['port']} ready; named as {link['reference']}"
+        else:
+            sec = link["secret"]
+            problems = check_secret(live, sec) + check_reference(live, link["in_releases"], sec["name"], "the Secret")
+            checked = f"Secret {sec['namespace']}/{sec['name']} keys {','.join(sec['keys'])}; named by {', '.join(r['name'] for r in link['in_releases'])}"
+        rows.append({"consumer": link["consumer"], "provider": link["provider"], "what": link["what"],
+                     "checked": checked, "ok": not problems, "problems": problems})
+    return rows
+
+
+def release_rows(live: Live, releases: list) -> list:
+    """Each release's state: status, revision, chart and when it last changed."""
+    rows = []
+    for rel in releases:
+        records = _helm.read_records(live.cluster, rel["name"], rel["namespace"])
+        top = records[0] if records else None
+        rows.append({"name": rel["name"], "namespace": rel["namespace"], "layer": rel.get("layer", ""),
+                     "status": top.status if top else "absent", "revision": top.revision if top else 0,
+                     "chart": f"{top.chart_name}-{top.chart_version}" if top else "",
+                     "last_deployed": top.last_deployed if top else "",
+                     "ok": bool(top and top.status == "deployed")})
+    return rows
+
+
+def table(rows: list) -> list:
+    """The wiring table as lines: consumer -> provider, what, ok or the exact mismatch."""
+    width = max((len(f"{r['consumer']} -> {r['provider']}") for r in rows), default=10)
+    out = []
+    for r in rows:
+        head = f"{r['consumer']} -> {r['provider']}".ljust(width)
+        out.append(f"{head}  {r['what']:<30} {'ok' if r['ok'] else 'FAILED: ' + '; '.join(r['problems'])}")
+        out.append(f"{'':<{width}}  {'':<30} ({r['checked']})")
+    return out
