@@ -87,8 +87,8 @@ def pytest_terminal_summary(terminalreporter):
         for server, kib in sorted(tier.rss.items()):
             total += kib
             limit = tier.limits.get(server)
-            w(f"    {server:<22} {kib / 1024:7.1f} MiB" + (f"   (container limit {limit / 2 ** 20:.0f} MiB, given to the JVM as MaxRAM)"
-                                                      if limit else ""))
+            extra = f"   (container limit {limit / 2 ** 20:.0f} MiB, given to the JVM as MaxRAM)" if limit else ""
+            w(f"    {server:<22} {kib / 1024:7.1f} MiB{extra}")
         w(f"    {'all together':<22} {total / 1024:7.1f} MiB")
         for note in tier.notes:
             w(f"  note: {note}")
