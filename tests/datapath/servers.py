@@ -314,8 +314,8 @@ def minio_ready(t: Tier, release: str, timeout: float = 60) -> None:
 
 # --- the MinIO setup Job, as charts/openlakes-minio-setup renders it --------------------------------
 
-def render_setup_chart(t: Tier) -> dict:
-    values = t.cluster.root / "setup-values.yaml"
+def render_setup_chart(t: Tier, workdir: Path | None = None) -> dict:
+    values = (workdir or t.cluster.root) / "setup-values.yaml"
     values.write_text(yaml.safe_dump(t.gen.setup_values))
     proc = subprocess.run([str(t.bins / "helm"), "template", "minio-setup", str(REPO / "charts" / "openlakes-minio-setup"),
                            "--namespace", t.gen.namespace, "-f", str(values)], capture_output=True, text=True, check=False)
