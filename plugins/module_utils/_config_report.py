@@ -60,6 +60,11 @@ def cut(text: str, limit: int = SHOWN_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:CUT_TO]}… ({len(text)} characters)"
 
 
+def plain(text, path=(), limit: int = SHOWN_CHARS) -> str:
+    """`text` (a path, a name) written into a message without quotes: cut when long, never a secret."""
+    return "(a value that may be a secret, not shown)" if hidden(str(text), path) else cut(text, limit)
+
+
 def hidden(value, path=()) -> bool:
     """True when a message must not show `value` found at `path`."""
     if isinstance(value, bool) or value is None:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import _sensitive
-from ._config_report import Problem, cut, did_you_mean, format_path, key_text, line_of, quote
+from ._config_report import Problem, did_you_mean, format_path, key_text, line_of, plain, quote
 
 RULES = []
 SYSTEM_DIRS = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
@@ -141,7 +141,7 @@ def hosts_exist_in_inventory(ctx):
     inv = ctx.inventory_hosts
 
     def missing(name):
-        shown = ", ".join(cut(h) for h in inv[:20]) + (f", ... ({len(inv)} hosts)" if len(inv) > 20 else "")
+        shown = ", ".join(key_text(h) for h in inv[:20]) + (f", ... ({len(inv)} hosts)" if len(inv) > 20 else "")
         return f"host '{key_text(name)}' is not in the inventory ({shown or 'no hosts'}){did_you_mean(name, inv)}"
     for name in _storage_hosts(ctx):
         if name not in inv:
@@ -170,7 +170,7 @@ def kubernetes_topology(ctx):
     elif k.get("source") == "existing":
         kubeconfig = k.get("kubeconfig")
         if ctx.check_files and isinstance(kubeconfig, str) and not ctx.is_file(kubeconfig):
-            yield base + ("kubeconfig",), (f"no kubeconfig at {cut(ctx.path(kubeconfig), 200)}; point it "
+            yield base + ("kubeconfig",), (f"no kubeconfig at {plain(ctx.path(kubeconfig), limit=200)}; point it "
                                            f"at the cluster's kubeconfig, or use source: k3s")
         for role in ("servers", "agents"):
             if ctx.was_given("cluster", "kubernetes", role) and k.get(role):
@@ -246,7 +246,7 @@ def devices_and_mounts(ctx):
                             where, other = devices[ident]
                             same = "is also used at" if ident[0] == "path" and other == dev else \
                                 f"names the same disk as {quote(other)} at"
-                            yield base + ("device",), (f"device {cut(dev)} {same} {format_path(where + ('device',))}; "
+                            yield base + ("device",), (f"device {plain(dev)} {same} {format_path(where + ('device',))}; "
                                                        f"a device serves one purpose")
                             break
                     for ident in _disk_identities(dev):
@@ -254,13 +254,13 @@ def devices_and_mounts(ctx):
                 if isinstance(mnt, str) and mnt.startswith("/"):
                     norm = os.path.normpath(mnt)
                     if norm in SYSTEM_DIRS:
-                        yield base + ("mount",), (f"{cut(mnt)} is a system directory; mount data disks on a dedicated "
+                        yield base + ("mount",), (f"{plain(mnt)} is a system directory; mount data disks on a dedicated "
                                                   f"path such as /mnt/minio/hot1")
                     for other, where in mounts.items():
                         if norm == other:
-                            yield base + ("mount",), f"mount point {cut(mnt)} is also used at {format_path(where)}"
+                            yield base + ("mount",), f"mount point {plain(mnt)} is also used at {format_path(where)}"
                         elif norm.startswith(other + "/") or other.startswith(norm + "/"):
-                            yield base + ("mount",), (f"mount point {cut(mnt)} is nested with {cut(other)} "
+                            yield base + ("mount",), (f"mount point {plain(mnt)} is nested with {plain(other)} "
                                                       f"({format_path(where)}); use separate paths")
                     mounts.setdefault(norm, base + ("mount",))
                 if kind == "minio_drives" and ctx.was_given(*base, "filesystem") and disk.get("filesystem") != "xfs":
@@ -415,10 +415,10 @@ def tls_complete(ctx):
             elif ctx.check_files:
                 for key in files:
                     if isinstance(uc[key], str) and not ctx.is_file(uc[key]):
-                        yield base + ("user_certificates", key), f"no file at {cut(ctx.path(uc[key]), 200)}"
+                        yield base + ("user_certificates", key), f"no file at {plain(ctx.path(uc[key]), limit=200)}"
     for key, wanted in (("cloudflare", "cloudflare-dns01"), ("user_certificates", "user-certificates")):
         if key in tls and mode != wanted:
-            yield base + (key,), f"is set but tls.mode is '{mode}'; set mode: {wanted} or remove this section"
+            yield base + (key,), f"is set but tls.mode is {quote(mode)}; set mode: {wanted} or remove this section"
 
 
 # --- components ----------------------------------------------------------------
@@ -534,7 +534,7 @@ def files_exist(ctx):
                                             "directory on the controller or an http(s) URL that serves "
                                             "<name>-<version>.tgz")
     elif ctx.check_files and not re.match(r"^https?://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
-        yield ("air_gap", "chart_mirror"), f"no directory at {cut(ctx.path(mirror.removeprefix('file://')), 200)}"
+        yield ("air_gap", "chart_mirror"), f"no directory at {plain(ctx.path(mirror.removeprefix('file://')), limit=200)}"
 
 
 # --- derived values --------------------------------------------------------------

@@ -32,7 +32,7 @@ try:
 except ImportError:  # pragma: no cover - the controller installs it (requirements/controller.txt)
     HAS_YAML = False
 
-from ._config_report import Problem, cut, key_text
+from ._config_report import Problem, cut, key_text, plain, quote
 
 MAX_BYTES = 64 * 2**20       # a larger file is refused before it is read
 MAX_DEPTH = 64               # deeper nesting is refused (real configurations nest about 15 levels)
@@ -324,7 +324,7 @@ class _Composer:
                 return self.constructor.construct_yaml_bool(node)
             return None
         except (ValueError, KeyError, IndexError, yaml.YAMLError):
-            self.problem(path, f"the tag !!{tag[len(_CORE):]} does not fit the value {cut(repr(text))}; fix the value "
+            self.problem(path, f"the tag !!{tag[len(_CORE):]} does not fit the value {quote(text)}; fix the value "
                                f"or remove the tag", line)
             return text
 
@@ -334,7 +334,7 @@ class _Composer:
             return ("an ansible-vault value (!vault) is not read here: core-config.yaml never holds a secret; keep it "
                     "in ansible-vault and reference it ({vault_variable: NAME}), or let the platform generate it")
         shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
-        return f"the YAML tag {cut(shown)} is not supported: core-config.yaml is plain YAML; remove the tag"
+        return f"the YAML tag {plain(shown)} is not supported: core-config.yaml is plain YAML; remove the tag"
 
     def start(self, ev, container):
         path, literal, is_key = self.slot()
@@ -379,10 +379,10 @@ class _Composer:
         if name not in self.anchors:
             where = path if not is_key else self.stack[-1].path
             if name in self.open:
-                self.problem(where, f"the alias *{cut(name)} is used inside the node it names (a recursive alias); YAML "
+                self.problem(where, f"the alias *{plain(name)} is used inside the node it names (a recursive alias); YAML "
                                     f"data cannot contain itself: write the content out", line)
             else:
-                self.problem(where, f"the alias *{cut(name)} is used before an anchor &{cut(name)} defines it; define "
+                self.problem(where, f"the alias *{plain(name)} is used before an anchor &{plain(name)} defines it; define "
                                     f"the anchor first (above this line)", line)
             if is_key:
                 self.stack[-1].key = _DROP
@@ -393,7 +393,7 @@ class _Composer:
         self.expanded += size
         if self.expanded > ALIAS_NODES + self.nodes:
             self.problem(path if not is_key else self.stack[-1].path,
-                         f"the alias *{cut(name)} brings the nodes added by aliases to {self.expanded}, more than the "
+                         f"the alias *{plain(name)} brings the nodes added by aliases to {self.expanded}, more than the "
                          f"{ALIAS_NODES} allowed beyond the file's own {self.nodes} (an alias bomb?); write the "
                          f"content out or use fewer aliases", line)
             raise _Stop()
