@@ -13,6 +13,7 @@ message shows a value that may be a secret). It never raises for bad input.
 from __future__ import annotations
 
 import copy
+import gc
 import os
 from dataclasses import dataclass
 
@@ -280,11 +281,16 @@ def load(path: str, inventory_hosts, *, text: str | None = None, check_files: bo
         source, problem = _read_file(path)
         if problem:
             return Result(None, [problem], {}, schema, manifest)
+    collecting = gc.isenabled()
+    gc.disable()   # the data read holds no cycles; collecting while a large file is read only costs time
     try:
         return _load(path, source, inventory_hosts, check_files, manifest, schema)
     except Exception as exc:  # noqa: BLE001 - a bug of the validator must still be a sentence, not a traceback
         return Result(None, [Problem((), f"{INTERNAL_ERROR} ({type(exc).__name__}); please report it with the file "
                                          f"(secrets removed)")], {}, schema, manifest)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _load(path, source, inventory_hosts, check_files, manifest, schema) -> Result:
@@ -298,7 +304,7 @@ def _load(path, source, inventory_hosts, check_files, manifest, schema) -> Resul
     empty_sections(data, schema, schema)
     read_paths = {p.path for p in problems}   # the reader said it better (a tag, an octal number)
     problems += [p for p in schema_problems(data, schema, lines, doc.raw) if p.path not in read_paths]
-    config = fill_defaults(copy.deepcopy(data), schema, schema)
+    config = fill_defaults(_copy(data), schema, schema)
     ctx = rules.Context(config=config, given=data, lines=lines, manifest=manifest,
                         inventory_hosts=[str(h) for h in inventory_hosts or []],
                         base_dir=os.path.dirname(os.path.abspath(path)) if path else os.getcwd(),
@@ -308,6 +314,15 @@ def _load(path, source, inventory_hosts, check_files, manifest, schema) -> Resul
     if not problems:
         config["derived"] = rules.derive(ctx)
     return Result(config if not problems else None, problems, lines, schema, manifest)
+
+
+def _copy(data: dict) -> dict:
+    """A deep copy for the defaults to fill, sharing each component's `values` (which no default
+    reaches) with the file's data: a large values map is not copied."""
+    comps = data.get("components")
+    shared = [c["values"] for c in comps.values() if isinstance(c, dict) and isinstance(c.get("values"), (dict, list))] \
+        if isinstance(comps, dict) else []
+    return copy.deepcopy(data, {id(v): v for v in shared})
 
 
 def _finish(problems: list) -> list:

@@ -177,12 +177,13 @@ _NOKEY, _DROP, _MERGE = object(), object(), object()
 
 
 class _Frame:
-    __slots__ = ("value", "path", "anchor", "size", "key", "key_line", "merges", "literal", "is_key", "is_list")
+    __slots__ = ("value", "path", "anchor", "size", "key", "key_line", "merges", "literal", "is_key", "is_list",
+                 "child")
 
     def __init__(self, value, path, anchor, literal, is_key):
         self.value, self.path, self.anchor, self.literal, self.is_key = value, path, anchor, literal, is_key
         self.is_list = isinstance(value, list)
-        self.size, self.key, self.key_line, self.merges = 0, _NOKEY, None, []
+        self.size, self.key, self.key_line, self.merges, self.child = 0, _NOKEY, None, [], None
 
 
 class _Composer:
@@ -207,14 +208,19 @@ class _Composer:
 
     def run(self, text):
         events = yaml.events
+        scalar_event, mapping_start, sequence_start = events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent
+        ends = (events.MappingEndEvent, events.SequenceEndEvent)
+        scalar, start, end = self.scalar, self.start, self.end
         for ev in yaml.parse(text, Loader=_FAST):
             cls = ev.__class__
-            if cls is events.ScalarEvent:
-                self.scalar(ev)
-            elif cls is events.MappingStartEvent or cls is events.SequenceStartEvent:
-                self.start(ev, {} if cls is events.MappingStartEvent else [])
-            elif cls is events.MappingEndEvent or cls is events.SequenceEndEvent:
-                self.end()
+            if cls is scalar_event:
+                scalar(ev)
+            elif cls is mapping_start:
+                start(ev, {})
+            elif cls is sequence_start:
+                start(ev, [])
+            elif cls in ends:
+                end()
             elif cls is events.AliasEvent:
                 self.alias(ev)
             elif cls is events.DocumentStartEvent:
@@ -239,8 +245,7 @@ class _Composer:
             return top.path + ("<key>",), True, False
         if top.key is _MERGE:
             return top.path + ("<<",), top.literal, False
-        path = top.path + (top.key,)
-        return path, top.literal or self.literal(path), False
+        return top.child, top.literal or self.literal(top.child), False
 
     def deliver(self, value, size):
         if not self.stack:
@@ -269,9 +274,37 @@ class _Composer:
             top.key = _DROP
             return
         self.lines[path] = line
-        top.key = key
+        top.key, top.child = key, path
 
     def scalar(self, ev):
+        # The fast path, most of a large file: a plain, untagged scalar without an anchor.
+        stack = self.stack
+        if stack and ev.tag is None and not ev.anchor and ev.implicit[0]:
+            top, text = stack[-1], ev.value
+            key = top.key
+            if top.is_list or (key is not _NOKEY and key is not _DROP and key is not _MERGE):
+                resolvers = self.resolvers.get(text[:1]) if text else True
+                if resolvers and (resolvers is True or any(rx.match(text) for _tag, rx in resolvers)):
+                    return self.slow_scalar(ev)     # not a string: a number, boolean, null, date
+                self.nodes += 1
+                top.size += 1
+                if top.is_list:
+                    self.lines[top.path + (len(top.value),)] = ev.start_mark.line + 1
+                    top.value.append(text)
+                else:
+                    top.value[key] = text
+                    top.key = _NOKEY
+                return
+            if key is _NOKEY and text != "<<" and text not in top.value:
+                self.nodes += 1
+                line = ev.start_mark.line + 1
+                path = top.path + (text,)
+                self.lines[path] = line
+                top.key, top.child, top.key_line = text, path, line
+                return
+        return self.slow_scalar(ev)
+
+    def slow_scalar(self, ev):
         path, literal, is_key = self.slot()
         line = ev.start_mark.line + 1
         self.nodes += 1
@@ -337,6 +370,22 @@ class _Composer:
         return f"the YAML tag {plain(shown)} is not supported: core-config.yaml is plain YAML; remove the tag"
 
     def start(self, ev, container):
+        stack = self.stack
+        if stack and ev.tag is None and not ev.anchor and len(stack) < MAX_DEPTH:
+            top = stack[-1]   # the fast path: an untagged collection without an anchor
+            if top.is_list:
+                path = top.path + (len(top.value),)
+                self.lines[path] = ev.start_mark.line + 1
+            elif top.key is not _NOKEY and top.key is not _DROP and top.key is not _MERGE:
+                path = top.child
+            else:
+                path = None
+            if path is not None:
+                self.nodes += 1
+                frame = _Frame(container, path, None, top.literal or self.literal(path), False)
+                frame.key_line = ev.start_mark.line + 1
+                stack.append(frame)
+                return
         path, literal, is_key = self.slot()
         line = ev.start_mark.line + 1
         self.nodes += 1

@@ -20,6 +20,7 @@ plaintext credentials (`_config_rules`), the messages that must never quote a se
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -40,21 +41,25 @@ _NOT_PASS = {"bypass", "compass", "encompass", "overpass", "underpass", "surpass
 _CONTEXT_WORDS = {"password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "tokens",
                   "credential", "credentials", "vault", "apikey", "secretkey", "accesskey", "privatekey"}
 
-# Strings in a well-known credential format, wherever they are.
+# Strings in a well-known credential format, wherever they are: (kind, markers, pattern). A pattern
+# runs only over a string that holds one of its markers, so a megabyte of text costs a few substring
+# searches.
 KNOWN_FORMATS = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("an ansible-vault value", re.compile(r"\$ANSIBLE_VAULT;")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
-    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("a Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}")),
-    ("an API key", re.compile(r"\bsk-[A-Za-z0-9_-]{20,}")),
-    ("a Vault token", re.compile(r"\bhv[sb]\.[A-Za-z0-9_-]{20,}")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("a bcrypt hash", re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")),
+    ("a private key", ("PRIVATE KEY-----",), re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+    ("an ansible-vault value", ("$ANSIBLE_VAULT;",), re.compile(r"\$ANSIBLE_VAULT;")),
+    ("a GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+     re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
+    ("a GitLab token", ("glpat-",), re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+    ("a Slack token", ("xox",), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("an AWS access key", ("AKIA", "ASIA"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a Google API key", ("AIza",), re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("a Stripe key", ("k_live_", "k_test_"), re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}")),
+    ("an API key", ("sk-",), re.compile(r"\bsk-[A-Za-z0-9_-]{20,}")),
+    ("a Vault token", ("hvs.", "hvb."), re.compile(r"\bhv[sb]\.[A-Za-z0-9_-]{20,}")),
+    ("a JSON Web Token", ("eyJ",), re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("a bcrypt hash", ("$2a$", "$2b$", "$2y$"), re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}")),
 )
+_MARKERS = re.compile("|".join(re.escape(m) for _kind, markers, _rx in KNOWN_FORMATS for m in markers))
 # scheme://user:password@ (user may be empty: redis://:password@host)
 URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^/\s:@]*)(?::(?P<password>[^/\s@]*))?@")
 # NAME=value, --name=value
@@ -70,7 +75,15 @@ def credential_key(key) -> bool:
     """True when `key` holds a credential's value rather than naming where one is kept."""
     if not isinstance(key, str) or not key:
         return False
-    ws = words(key)
+    return _credential_key(key) if len(key) <= 200 else _credential_words(words(key))
+
+
+@functools.lru_cache(maxsize=8192)   # a large values file repeats its keys
+def _credential_key(key: str) -> bool:
+    return _credential_words(words(key))
+
+
+def _credential_words(ws: list) -> bool:
     if not ws or any(w.startswith("existing") for w in ws):
         return False
     last, prev = ws[-1], (ws[-2] if len(ws) > 1 else "")
@@ -98,8 +111,10 @@ def known_format(value):
     """The kind of credential (`'a GitHub token'`) when `value` holds one in a well-known format, else ''."""
     if not isinstance(value, str) or len(value) < 10:
         return ""
-    for kind, rx in KNOWN_FORMATS:
-        if rx.search(value):
+    if not _MARKERS.search(value):
+        return ""
+    for kind, markers, rx in KNOWN_FORMATS:
+        if any(m in value for m in markers) and rx.search(value):
             return kind
     return ""
 
