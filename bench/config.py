@@ -94,6 +94,7 @@ def _measure(kind: str) -> dict:
     text = bomb_text() if kind == "bomb" else large_text(kind)
     with tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False) as fh:
         fh.write(text.encode())
+    start = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, __file__, "--child", fh.name], capture_output=True, text=True,
                               timeout=TIME_LIMIT, check=False)
@@ -103,7 +104,8 @@ def _measure(kind: str) -> dict:
         os.unlink(fh.name)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        return {"error": f"failed (rc={proc.returncode}): {last[:120]}"}
+        return {"error": f"failed after {time.perf_counter() - start:.1f} s (rc={proc.returncode}, memory cap "
+                         f"{MEMORY_LIMIT // 2**30} GiB): {last[:120]}"}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

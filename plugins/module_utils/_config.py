@@ -31,8 +31,7 @@ except ImportError:  # pragma: no cover - reported by the action plugin
 
 from . import _config_rules as rules
 from . import _config_yaml
-from ._config_report import (Problem, article, bounded, describe, did_you_mean, format_path,  # noqa: F401
-                             key_text, line_of, quote, typename)
+from ._config_report import Problem, article, bounded, describe, did_you_mean, key_text, line_of, quote, typename
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA_FILE = os.path.join(COLLECTION_ROOT, "platform", "core-config.schema.yml")

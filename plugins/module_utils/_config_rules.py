@@ -29,8 +29,8 @@ KERNEL_NAME = re.compile(r"^/dev/(sd[a-z]+[0-9]*|vd[a-z]+[0-9]*|xvd[a-z]+[0-9]*|
 # Names of the system disk, of a filesystem (which formatting replaces) or of no disk at all.
 NOT_A_DATA_DISK = (
     (re.compile(r"^/dev/(root|rootfs|system)$"), "is an alias of the system disk"),
-    (re.compile(r"^/dev/disk/by-(uuid|label|partlabel)/"), "names a filesystem or a partition label, which "
-                                                            "formatting the disk replaces"),
+    (re.compile(r"^/dev/disk/by-(uuid|label|partlabel)/"),
+     "names a filesystem or a partition label, which formatting the disk replaces"),
     (re.compile(r"^/dev/(mapper/|disk/by-id/dm-name-)?[^/]*[-_](root|swap|boot|home|var|usr)$|^/dev/[^/]+/(root|swap|boot)$"),
      "looks like a volume of the operating system (root, swap, boot)"),
     (re.compile(r"^/dev/(null|zero|full|random|urandom|tty[0-9]*|console|shm(/.*)?|pts(/.*)?|mqueue(/.*)?|fd(/.*)?|"
@@ -47,6 +47,20 @@ MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
 SMALLEST_MEMORY = 2**20   # a plain byte count under 1Mi is a missing unit (512 means 512 bytes)
 
 
+_ABSENT = object()
+
+
+def _lookup(node, path, default):
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
 @dataclass
 class Context:
     config: dict
@@ -59,27 +73,11 @@ class Context:
     _components: dict = field(default=None, repr=False)
 
     def get(self, *path, default=None):
-        node = self.config
-        for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                return default
-        return node
+        return _lookup(self.config, path, default)
 
     def was_given(self, *path) -> bool:
         """True when the file itself sets `path` (not a default)."""
-        node = self.given
-        for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                return False
-        return True
+        return _lookup(self.given, path, _ABSENT) is not _ABSENT
 
     def enabled(self, name: str) -> bool:
         comp = self.get("components", name, default={})

@@ -150,7 +150,7 @@ def syntax_problem(text: str, exc) -> Problem:
             if odd:
                 return Problem((), f"not valid YAML: this line holds {odd}, which YAML does not read as a space; "
                                    f"replace it with a plain space", n)
-    problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+    problem = getattr(exc, "problem", None) or str(exc).split("\n", maxsplit=1)[0]
     if _FAST is not yaml.SafeLoader and len(text) <= _WORDED_BYTES:
         worded = _python_wording(text)   # libyaml's wording is terser than PyYAML's
         if worded and worded[1] == line:

@@ -73,6 +73,55 @@ def _values(depth=2):
 VALUES = _values()
 
 
+# Shapes that are wrong almost anywhere: a list of mappings where names are expected, and the like.
+SHAPES = [[{"name": "node-1"}], [["node-1"]], {"node-1": [1]}, [[]], [{}], {"x": None}, [None], ["node-1", {"y": 1}],
+          [{"device": "/dev/sdb"}, ["/m"]], {"enabled": {"enabled": True}}, [True, 1.5, None]]
+
+
+def _schema_paths(schema, root, path=()):
+    """Every key the schema describes, as a path (`<name>` for any name, 0 for a list's first item)."""
+    schema = _config._resolve(schema, root)
+    if schema.get("x-components"):   # one component stands for all (their keys are the same)
+        yield from _schema_paths(root["$defs"]["component"], root, path + ("<component>",))
+        return
+    for key, sub in schema.get("properties", {}).items():
+        yield path + (key,)
+        yield from _schema_paths(sub, root, path + (key,))
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict) and (extra.get("$ref") or extra.get("properties")):
+        yield path + ("<name>",)
+        yield from _schema_paths(extra, root, path + ("<name>",))
+    items = schema.get("items")
+    if isinstance(items, dict) and (items.get("$ref") or items.get("properties")):
+        yield path + (0,)
+        yield from _schema_paths(items, root, path + (0,))
+
+
+_MANIFEST = _config.load_manifest()
+_SCHEMA = _config.load_schema(_MANIFEST)
+COMPONENTS = sorted(_MANIFEST["components"])
+SCHEMA_PATHS = sorted(set(_schema_paths(_SCHEMA, _SCHEMA)), key=str)
+
+
+def _set(data, path, value, name, component):
+    """Sets `path` in `data`, making the mappings and lists on the way; `<name>` becomes `name`."""
+    node = data
+    for part, nxt in zip(path, path[1:] + (None,)):
+        part = {"<name>": name, "<component>": component}.get(part, part) if isinstance(part, str) else part
+        if isinstance(node, list):
+            part = min(part, len(node)) if isinstance(part, int) else 0
+            if part == len(node):
+                node.append({})
+        elif not isinstance(node, dict):
+            return
+        if nxt is None:
+            node[part] = value
+            return
+        if not isinstance(node.get(part) if isinstance(node, dict) else node[part], (dict, list)):
+            node[part] = [] if isinstance(nxt, int) else {}
+        node = node[part]
+
+
 def _paths(node, path=()):
     yield path
     if isinstance(node, dict):
@@ -94,11 +143,20 @@ def mutated(draw):
     src, text, hosts = draw(st.sampled_from(SOURCES))
     data = yaml.safe_load(text)
     secrets = []
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+    for _step in range(draw(st.integers(min_value=1, max_value=6))):
         paths = list(_paths(data))
         path = draw(st.sampled_from(paths))
         parent = _at(data, path[:-1]) if path else None
-        op = draw(st.sampled_from(["replace", "secret", "credential", "delete", "add", "copy", "rename"]))
+        op = draw(st.sampled_from(["replace", "secret", "credential", "delete", "add", "copy", "rename", "schema",
+                                   "schema", "shape", "shape"]))
+        if op in ("schema", "shape"):   # a key the schema knows, set to anything, a secret, or a wrong shape
+            value = copy.deepcopy(draw(st.sampled_from(SHAPES))) if op == "shape" else \
+                draw(st.one_of(VALUES, LOOKING_SECRET))
+            if isinstance(value, str) and value.startswith(("ghp_", "glpat-", "xoxb-", "hvs.", "AKIA", "Zq8#")):
+                secrets.append(value)
+            _set(data, draw(st.sampled_from(SCHEMA_PATHS)), value, draw(st.sampled_from(hosts + ["nod-1", "101"])),
+                 draw(st.sampled_from(COMPONENTS)))
+            continue
         if not path or op == "add":
             target = _at(data, path)
             if isinstance(target, dict):
@@ -133,10 +191,10 @@ def mutated(draw):
         elif op == "rename" and isinstance(parent, dict):
             parent[draw(KEYS)] = parent.pop(key)
     try:
-        out = yaml.safe_dump(data, allow_unicode=True, sort_keys=False) if draw(st.booleans()) else text
+        out = yaml.safe_dump(data, allow_unicode=True, sort_keys=False) if draw(st.integers(0, 3)) else text
     except (yaml.YAMLError, ValueError):
         out = text
-    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+    for _step in range(draw(st.integers(min_value=0, max_value=3))):
         lines = out.split("\n")
         i = draw(st.integers(min_value=0, max_value=len(lines) - 1))
         op = draw(st.sampled_from(["insert", "drop", "repeat", "indent"]))
@@ -150,7 +208,7 @@ def mutated(draw):
         else:
             lines[i] = draw(st.sampled_from(["  ", "\t", " "])) + lines[i]
         out = "\n".join(lines)
-    encoding = draw(st.sampled_from(["text", "utf-8", "utf-8-sig", "utf-16", "utf-16-be", "latin-1", "cp1252"]))
+    encoding = draw(st.sampled_from(["text"] * 6 + ["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "latin-1", "cp1252"]))
     if encoding != "text":
         out = out.encode(encoding, "replace")
     return str(src), out, hosts, secrets

@@ -23,7 +23,7 @@ def render(devices):
              "processor_vcpus": 4, "memtotal_mb": 8000}
     text = env.get_template("checks.json.j2").render(
         **DEFAULTS, ansible_facts=facts, _preflight_devices={"results": results},
-        _preflight_sizes={"results": [{"stdout": str(20 * 2**30)} for _ in devices]},
+        _preflight_sizes={"results": [{"stdout": str(20 * 2**30)} for _device in devices]},
         _preflight_root_free={"stdout_lines": ["Avail", str(50 * 2**30)]},
         _preflight_listening={"stdout_lines": []}, _preflight_dns={"results": []},
         openlakes_config={"cluster": {"kubernetes": {"source": "existing"}}})
