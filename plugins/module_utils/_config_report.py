@@ -41,7 +41,10 @@ def format_path(path) -> str:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + key_text(part)
+            text = key_text(part)
+            if not text or text != text.strip():   # a blank key, or one with spaces around it: quoted
+                text = repr(text)
+            out += ("." if out else "") + text
     return out
 
 

@@ -41,7 +41,6 @@ _DISK_IDENTITY = re.compile(r"^/dev/disk/by-id/(?:wwn-0x|scsi-3|nvme-eui\.)([0-9
 _PARTITION = re.compile(r"^(/dev/disk/by-[a-z]+/.+)-part[0-9]+$")
 RESERVED_TLDS = {"localhost", "local", "localdomain", "internal", "lan", "home", "corp", "intranet", "private",
                  "test", "invalid", "example", "arpa", "onion"}
-HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$", re.I)
 MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 SMALLEST_MEMORY = 2**20   # a plain byte count under 1Mi is a missing unit (512 means 512 bytes)
