@@ -218,8 +218,8 @@ def test_status_proves_every_link_and_names_a_broken_one(lab, api):
 
     # A consumer pointing at a wrong port: Nessie's configuration names postgresql-rw on 5433.
     url = core.read_namespaced_config_map("nessie", "openlakes").data["quarkus.datasource.jdbc.url"]
-    broken(lambda: core.patch_namespaced_config_map("nessie", "openlakes", {"data": {
-               "quarkus.datasource.jdbc.url": url.replace(":5432/", ":5433/")}}),
+    wrong = {"data": {"quarkus.datasource.jdbc.url": url.replace(":5432/", ":5433/")}}
+    broken(lambda: core.patch_namespaced_config_map("nessie", "openlakes", wrong),
            lambda: core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url}}),
            "nessie -> postgresql (service rw): the live objects of nessie do not name the address "
            "postgresql-rw.openlakes.svc.cluster.local:5432")
