@@ -10,22 +10,54 @@ configuration (defaults filled) and skip parts the schema already rejected.
 """
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import re
 from dataclasses import dataclass, field
 
-from ._config import Problem, did_you_mean, format_path, line_of
+from . import _sensitive
+from ._config_report import Problem, did_you_mean, format_path, key_text, line_of, plain, quote
 
 RULES = []
 SYSTEM_DIRS = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root",
                "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib", "/var/log", "/mnt"}
-# A key that holds a credential: refused as plaintext anywhere in the file.
-CREDENTIAL_KEY = re.compile(r"(?i)^(.*[_-])?(password|passwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|"
-                            r"rootpassword|rootuser|secretkey|accesskey)$")
-# Keys that name a Secret (not its content) are fine.
-REFERENCE_KEY = re.compile(r"(?i)(existing|secretname|secret_name|secretref|secret_ref|secretkeyref|"
-                           r"valuefrom|existingsecret)")
 MINIO_SET_SIZES = range(4, 17)
+# Kernel names of disks and their partitions: another disk may get the name after a reboot.
+KERNEL_NAME = re.compile(r"^/dev/(sd[a-z]+[0-9]*|vd[a-z]+[0-9]*|xvd[a-z]+[0-9]*|hd[a-z]+[0-9]*|nvme[0-9]+n[0-9]+(p[0-9]+)?|"
+                         r"mmcblk[0-9]+(p[0-9]+)?|dm-[0-9]+|md[0-9]+(p[0-9]+)?|loop[0-9]+(p[0-9]+)?|sr[0-9]+)$")
+# Names of the system disk, of a filesystem (which formatting replaces) or of no disk at all.
+NOT_A_DATA_DISK = (
+    (re.compile(r"^/dev/(root|rootfs|system)$"), "is an alias of the system disk"),
+    (re.compile(r"^/dev/disk/by-(uuid|label|partlabel)/"),
+     "names a filesystem or a partition label, which formatting the disk replaces"),
+    (re.compile(r"^/dev/(mapper/|disk/by-id/dm-name-)?[^/]*[-_](root|swap|boot|home|var|usr)$|^/dev/[^/]+/(root|swap|boot)$"),
+     "looks like a volume of the operating system (root, swap, boot)"),
+    (re.compile(r"^/dev/(null|zero|full|random|urandom|tty[0-9]*|console|shm(/.*)?|pts(/.*)?|mqueue(/.*)?|fd(/.*)?|"
+                r"std(in|out|err))$"), "is not a disk"),
+)
+# The same disk under two names: a WWN (wwn-0x..., scsi-3... and nvme-eui.... hold it) and partitions of it.
+_DISK_IDENTITY = re.compile(r"^/dev/disk/by-id/(?:wwn-0x|scsi-3|nvme-eui\.)([0-9a-f]{16,32})(?:-part[0-9]+)?$", re.I)
+_PARTITION = re.compile(r"^(/dev/disk/by-[a-z]+/.+)-part[0-9]+$")
+RESERVED_TLDS = {"localhost", "local", "localdomain", "internal", "lan", "home", "corp", "intranet", "private",
+                 "test", "invalid", "example", "arpa", "onion"}
+MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+                "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+SMALLEST_MEMORY = 2**20   # a plain byte count under 1Mi is a missing unit (512 means 512 bytes)
+
+
+_ABSENT = object()
+
+
+def _lookup(node, path, default):
+    for part in path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
 
 
 @dataclass
@@ -40,18 +72,11 @@ class Context:
     _components: dict = field(default=None, repr=False)
 
     def get(self, *path, default=None):
-        node = self.config
-        for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                node = node[part]
-            else:
-                return default
-        return node
+        return _lookup(self.config, path, default)
 
     def was_given(self, *path) -> bool:
-        return tuple(path) in self.lines
+        """True when the file itself sets `path` (not a default)."""
+        return _lookup(self.given, path, _ABSENT) is not _ABSENT
 
     def enabled(self, name: str) -> bool:
         comp = self.get("components", name, default={})
@@ -60,6 +85,18 @@ class Context:
     def path(self, value: str) -> str:
         value = os.path.expanduser(value)
         return os.path.normpath(value if os.path.isabs(value) else os.path.join(self.base_dir, value))
+
+    def is_file(self, value: str) -> bool:
+        try:
+            return os.path.isfile(self.path(value))
+        except (ValueError, OSError):   # a NUL byte, a name too long
+            return False
+
+    def is_dir(self, value: str) -> bool:
+        try:
+            return os.path.isdir(self.path(value))
+        except (ValueError, OSError):
+            return False
 
 
 def rule(fn):
@@ -70,9 +107,18 @@ def rule(fn):
 def check_all(ctx: Context) -> list[Problem]:
     problems = []
     for fn in RULES:
-        for path, message in fn(ctx):
-            problems.append(Problem(tuple(path), message, line_of(ctx.lines, path)))
+        try:
+            for path, message in fn(ctx):
+                problems.append(Problem(tuple(path), message, line_of(ctx.lines, path)))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others' problems
+            problems.append(Problem((), f"the check '{fn.__name__}' failed on this file ({type(exc).__name__}); the "
+                                        f"other checks ran; please report it with the file (secrets removed)"))
     return problems
+
+
+def _names(value) -> list:
+    """The host names of a list that the schema checks; other items are the schema's to report."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _storage_hosts(ctx):
@@ -92,13 +138,13 @@ def hosts_exist_in_inventory(ctx):
     inv = ctx.inventory_hosts
 
     def missing(name):
-        return f"host '{name}' is not in the inventory ({', '.join(inv) or 'no hosts'}){did_you_mean(name, inv)}"
+        shown = ", ".join(key_text(h) for h in inv[:20]) + (f", ... ({len(inv)} hosts)" if len(inv) > 20 else "")
+        return f"host '{key_text(name)}' is not in the inventory ({shown or 'no hosts'}){did_you_mean(name, inv)}"
     for name in _storage_hosts(ctx):
         if name not in inv:
             yield ("storage", "hosts", name), missing(name)
     for role in ("servers", "agents"):
-        names = ctx.get("cluster", "kubernetes", role, default=[])
-        for i, name in enumerate(names if isinstance(names, list) else []):
+        for i, name in _names(ctx.get("cluster", "kubernetes", role)):
             if name not in inv:
                 yield ("cluster", "kubernetes", role, i), missing(name)
 
@@ -108,29 +154,34 @@ def kubernetes_topology(ctx):
     k = ctx.get("cluster", "kubernetes", default={})
     if not isinstance(k, dict):
         return
-    servers, agents = k.get("servers") or [], k.get("agents") or []
-    if not isinstance(servers, list) or not isinstance(agents, list):
-        return
+    servers, agents = _names(k.get("servers")), _names(k.get("agents"))
+    base = ("cluster", "kubernetes")
     if k.get("source") == "k3s":
-        yield ("cluster", "kubernetes", "source"), ("installing k3s is not implemented in this version of "
-                                                    "openlakes.core; install Kubernetes first and use source: existing")
+        yield base + ("source",), ("installing k3s is not implemented in this version of "
+                                   "openlakes.core; install Kubernetes first and use source: existing")
         if not servers:
-            yield ("cluster", "kubernetes", "servers"), "source 'k3s' needs at least one server host (1, 3 or 5)"
+            yield base + ("servers",), "source 'k3s' needs at least one server host (1, 3 or 5)"
         elif len(servers) % 2 == 0:
-            yield ("cluster", "kubernetes", "servers"), (f"{len(servers)} servers cannot keep etcd quorum through a "
-                                                         f"failure; use an odd number (1, 3 or 5)")
+            yield base + ("servers",), (f"{len(servers)} servers cannot keep etcd quorum through a "
+                                        f"failure; use an odd number (1, 3 or 5)")
     elif k.get("source") == "existing":
-        if ctx.check_files and isinstance(k.get("kubeconfig"), str) and not os.path.isfile(ctx.path(k["kubeconfig"])):
-            yield ("cluster", "kubernetes", "kubeconfig"), (f"no kubeconfig at {ctx.path(k['kubeconfig'])}; point it "
-                                                            f"at the cluster's kubeconfig, or use source: k3s")
-    for i, name in enumerate(agents):
-        if name in servers:
-            yield ("cluster", "kubernetes", "agents", i), f"host '{name}' is listed as both server and agent; keep one"
+        kubeconfig = k.get("kubeconfig")
+        if ctx.check_files and isinstance(kubeconfig, str) and not ctx.is_file(kubeconfig):
+            yield base + ("kubeconfig",), (f"no kubeconfig at {plain(ctx.path(kubeconfig), limit=200)}; point it "
+                                           f"at the cluster's kubeconfig, or use source: k3s")
+        for role in ("servers", "agents"):
+            if ctx.was_given("cluster", "kubernetes", role) and k.get(role):
+                yield base + (role,), (f"lists the hosts k3s is installed on, but source is 'existing' (the cluster "
+                                       f"is already there); remove {role}")
+    server_names = {name for _i, name in servers}
+    for i, name in agents:
+        if name in server_names:
+            yield base + ("agents", i), f"host '{key_text(name)}' is listed as both server and agent; keep one"
     for role, names in (("servers", servers), ("agents", agents)):
         seen = set()
-        for i, name in enumerate(names):
+        for i, name in names:
             if name in seen:
-                yield ("cluster", "kubernetes", role, i), f"host '{name}' is listed twice"
+                yield base + (role, i), f"host '{key_text(name)}' is listed twice"
             seen.add(name)
 
 
@@ -143,38 +194,83 @@ def storage_host_has_disks(ctx):
             yield ("storage", "hosts", name), "lists no longhorn_disks and no minio_drives; add disks or remove the host"
 
 
+def _disk_identities(dev: str) -> list:
+    """What names the same disk: the normalised path, its WWN, and for a partition its disk's name."""
+    norm = "/" + os.path.normpath(dev).lstrip("/")
+    out = [("path", norm)]
+    whole = _PARTITION.match(norm)
+    if whole:
+        out.append(("path", whole.group(1)))
+    wwn = _DISK_IDENTITY.match(norm)
+    if wwn:
+        out.append(("wwn", wwn.group(1).lower()[-16:]))
+    return out
+
+
+def _device_problem(dev: str):
+    if KERNEL_NAME.match(dev):
+        return (f"{quote(dev)} can name another disk after a reboot; use a stable path "
+                f"under /dev/disk/by-id/ or /dev/disk/by-path/")
+    for pattern, what in NOT_A_DATA_DISK:
+        if pattern.match("/" + os.path.normpath(dev).lstrip("/")):
+            return (f"{quote(dev)} {what}; give a data disk by a stable path under /dev/disk/by-id/ or "
+                    f"/dev/disk/by-path/")
+    return ""
+
+
 @rule
 def devices_and_mounts(ctx):
     cold = ctx.get("storage", "cold_nas", default={})
     cold_mount = cold.get("mount") if isinstance(cold, dict) and cold.get("enabled") else None
+    serials = {}
+    if isinstance(cold_mount, str) and os.path.normpath(cold_mount) in SYSTEM_DIRS:
+        yield ("storage", "cold_nas", "mount"), (f"{quote(cold_mount)} is a system directory; mount the NFS export on "
+                                                 f"a dedicated path such as /cold-nas")
     for host, spec in _storage_hosts(ctx).items():
         devices, mounts = {}, {}
-        if cold_mount:
+        if isinstance(cold_mount, str):
             mounts[os.path.normpath(cold_mount)] = ("storage", "cold_nas", "mount")
         for kind in ("longhorn_disks", "minio_drives"):
             for i, disk in enumerate(_disks(spec, kind)):
                 base = ("storage", "hosts", host, kind, i)
                 dev, mnt = disk.get("device"), disk.get("mount")
-                if isinstance(dev, str):
-                    if re.match(r"^/dev/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+|hd[a-z]+)$", dev):
-                        yield base + ("device",), (f"'{dev}' can name another disk after a reboot; use a stable path "
-                                                   f"under /dev/disk/by-id/ or /dev/disk/by-path/")
-                    if dev in devices:
-                        yield base + ("device",), (f"device {dev} is also used at {format_path(devices[dev])}; "
-                                                   f"a device serves one purpose")
-                    devices.setdefault(dev, base + ("device",))
+                if isinstance(dev, str) and dev.startswith("/dev/"):
+                    problem = _device_problem(dev)
+                    if problem:
+                        yield base + ("device",), problem
+                    for ident in _disk_identities(dev):
+                        if ident in devices and devices[ident][0] != base:
+                            where, other = devices[ident]
+                            same = "is also used at" if ident[0] == "path" and other == dev else \
+                                f"names the same disk as {quote(other)} at"
+                            yield base + ("device",), (f"device {plain(dev)} {same} {format_path(where + ('device',))}; "
+                                                       f"a device serves one purpose")
+                            break
+                    for ident in _disk_identities(dev):
+                        devices.setdefault(ident, (base, dev))
                 if isinstance(mnt, str) and mnt.startswith("/"):
                     norm = os.path.normpath(mnt)
                     if norm in SYSTEM_DIRS:
-                        yield base + ("mount",), f"{mnt} is a system directory; mount data disks on a dedicated path such as /mnt/minio/hot1"
+                        yield base + ("mount",), (f"{plain(mnt)} is a system directory; mount data disks on a dedicated "
+                                                  f"path such as /mnt/minio/hot1")
                     for other, where in mounts.items():
                         if norm == other:
-                            yield base + ("mount",), f"mount point {mnt} is also used at {format_path(where)}"
+                            yield base + ("mount",), f"mount point {plain(mnt)} is also used at {format_path(where)}"
                         elif norm.startswith(other + "/") or other.startswith(norm + "/"):
-                            yield base + ("mount",), f"mount point {mnt} is nested with {other} ({format_path(where)}); use separate paths"
+                            yield base + ("mount",), (f"mount point {plain(mnt)} is nested with {plain(other)} "
+                                                      f"({format_path(where)}); use separate paths")
                     mounts.setdefault(norm, base + ("mount",))
                 if kind == "minio_drives" and ctx.was_given(*base, "filesystem") and disk.get("filesystem") != "xfs":
                     yield base + ("filesystem",), "MinIO drives must be XFS (MinIO's requirement); remove the key or set xfs"
+                wipe = disk.get("wipe")
+                serial = wipe.get("confirm_serial") if isinstance(wipe, dict) else None
+                if isinstance(serial, str) and serial:
+                    if serial in serials:
+                        yield base + ("wipe", "confirm_serial"), (
+                            f"the serial {quote(serial)} also confirms the wipe of "
+                            f"{format_path(serials[serial])}; a serial names one disk: check `lsblk -dno SERIAL` "
+                            f"on each host")
+                    serials.setdefault(serial, base)
 
 
 @rule
@@ -188,7 +284,7 @@ def minio_erasure_set(ctx):
                                      "(e.g. 2 hosts x 2) or set components.minio.enabled: false")
         return
     if len(set(counts.values())) > 1:
-        detail = ", ".join(f"{h}: {n}" for h, n in sorted(counts.items()))
+        detail = ", ".join(f"{key_text(h)}: {n}" for h, n in sorted(counts.items())[:20])
         yield ("storage", "hosts"), f"MinIO needs the same number of drives on every host, found {detail}"
         return
     total = sum(counts.values())
@@ -200,6 +296,21 @@ def minio_erasure_set(ctx):
 
 
 @rule
+def minio_buckets(ctx):
+    main = ctx.get("storage", "minio", "buckets", "main", "name")
+    notebooks = ctx.get("storage", "minio", "buckets", "notebooks", "name")
+    for which, name in (("main", main), ("notebooks", notebooks)):
+        if isinstance(name, str) and (".." in name or "-." in name or ".-" in name or name.startswith("xn--")
+                                      or name.endswith("-s3alias") or _is_ip(name)):
+            yield ("storage", "minio", "buckets", which, "name"), (
+                f"{quote(name)} is not a bucket name S3 accepts (no '..', no IP address, no xn-- prefix); use "
+                f"lower-case words joined by '-', such as openlakes-data")
+    if isinstance(main, str) and main == notebooks:
+        yield ("storage", "minio", "buckets", "notebooks", "name"), (
+            f"is the main bucket's name too ({quote(main)}); the two buckets must differ")
+
+
+@rule
 def cold_tier(ctx):
     cold = ctx.get("storage", "cold_nas", default={})
     if not isinstance(cold, dict):
@@ -208,14 +319,62 @@ def cold_tier(ctx):
         for key in ("server", "export"):
             if not cold.get(key):
                 yield ("storage", "cold_nas", key), f"missing required key '{key}' (storage.cold_nas is enabled)"
+        options = cold.get("options") if isinstance(cold.get("options"), list) else []
+        for i, option in enumerate(options):
+            if isinstance(option, str) and option.split("=")[0] in ("nfsvers", "vers"):
+                yield ("storage", "cold_nas", "options", i), ("sets the NFS version, which nfs_version already sets; "
+                                                              "remove it and set nfs_version")
     days = ctx.get("storage", "tiering", "cold_after_days")
-    if ctx.was_given("storage", "tiering", "cold_after_days") and isinstance(days, int) and days > 0 \
-            and not cold.get("enabled"):
+    tiering = isinstance(days, int) and not isinstance(days, bool) and days > 0
+    if ctx.was_given("storage", "tiering", "cold_after_days") and tiering and not cold.get("enabled"):
         yield ("storage", "tiering", "cold_after_days"), ("tiering needs the cold tier; enable storage.cold_nas "
                                                           "or set cold_after_days: 0")
+    elif tiering and cold.get("enabled") is True and not ctx.enabled("minio"):
+        yield ("storage", "cold_nas", "enabled"), ("the cold tier holds MinIO's older objects, but MinIO is disabled; "
+                                                   "enable components.minio or disable storage.cold_nas")
 
 
 # --- networking ----------------------------------------------------------------
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+@rule
+def domain_usable(ctx):
+    domain = ctx.get("networking", "domain")
+    if not isinstance(domain, str) or not domain:
+        return
+    where = ("networking", "domain")
+    labels = domain.split(".")
+    if all(label.isdigit() for label in labels):
+        yield where, (f"{quote(domain)} is an IP address; UIs are served at <name>.<domain>, which needs a DNS "
+                      f"name such as data.example.com")
+        return
+    if labels[-1].isdigit():
+        yield where, f"{quote(domain)} ends in a number, and no top-level domain is a number; use a DNS name"
+    urls = [(n, c["ui"]) for n, c in ctx.manifest["components"].items() if ctx.enabled(n) and c.get("ui")]
+    longest = max(urls, key=lambda u: len(u[1]), default=None)
+    if longest and len(longest[1]) + 1 + len(domain) > 253:
+        yield where, (f"is {len(domain)} characters long, so {longest[0]}'s UI name {longest[1]}.<domain> is longer "
+                      f"than the 253 characters DNS allows; use a domain of at most {252 - len(longest[1])} characters")
+
+
+@rule
+def acme_email(ctx):
+    email = ctx.get("networking", "tls", "cloudflare", "email")
+    if ctx.get("networking", "tls", "mode") != "cloudflare-dns01" or not isinstance(email, str) or "@" not in email:
+        return
+    domain = email.rsplit("@", 1)[1].lower().rstrip(".")
+    if domain.rsplit(".", 1)[-1] in RESERVED_TLDS or domain in RESERVED_TLDS:
+        yield ("networking", "tls", "cloudflare", "email"), (
+            f"{quote(email)} is at a domain that is not on the public internet; Let's Encrypt (and every ACME "
+            f"server) refuses such an account address: use one at a public domain, such as ops@your-company.com")
+
 
 @rule
 def tls_complete(ctx):
@@ -225,6 +384,9 @@ def tls_complete(ctx):
     mode = tls.get("mode")
     base = ("networking", "tls")
     cf, uc = tls.get("cloudflare"), tls.get("user_certificates")
+    if mode in ("cloudflare-dns01", "user-certificates") and not ctx.enabled("traefik"):
+        yield base + ("mode",), (f"mode {mode} serves the certificate through Traefik, which is disabled; enable "
+                                 f"components.traefik or set mode: none")
     if mode == "cloudflare-dns01":
         if not isinstance(cf, dict):
             yield base + ("cloudflare",), "mode cloudflare-dns01 needs cloudflare.email and cloudflare.api_token"
@@ -249,11 +411,11 @@ def tls_complete(ctx):
                                                               f"existing_secret instead of files)")
             elif ctx.check_files:
                 for key in files:
-                    if isinstance(uc[key], str) and not os.path.isfile(ctx.path(uc[key])):
-                        yield base + ("user_certificates", key), f"no file at {ctx.path(uc[key])}"
+                    if isinstance(uc[key], str) and not ctx.is_file(uc[key]):
+                        yield base + ("user_certificates", key), f"no file at {plain(ctx.path(uc[key]), limit=200)}"
     for key, wanted in (("cloudflare", "cloudflare-dns01"), ("user_certificates", "user-certificates")):
         if key in tls and mode != wanted:
-            yield base + (key,), f"is set but tls.mode is '{mode}'; set mode: {wanted} or remove this section"
+            yield base + (key,), f"is set but tls.mode is {quote(mode)}; set mode: {wanted} or remove this section"
 
 
 # --- components ----------------------------------------------------------------
@@ -278,6 +440,57 @@ def components_implemented(ctx):
                                                     f"version of openlakes.core; set enabled: false")
 
 
+def _cpu_cores(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and re.match(r"^[0-9]+(\.[0-9]+)?m?$", value):
+        return float(value[:-1]) / 1000 if value.endswith("m") else float(value)
+    return None
+
+
+def _memory_bytes(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    m = re.match(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$", value) if isinstance(value, str) else None
+    return float(m.group(1)) * MEMORY_UNITS[m.group(2) or ""] if m else None
+
+
+@rule
+def resource_quantities(ctx):
+    comps = ctx.get("components", default={})
+    for name, comp in (comps.items() if isinstance(comps, dict) else []):
+        res = comp.get("resources") if isinstance(comp, dict) else None
+        if not isinstance(res, dict):
+            continue
+        parsed = {}
+        for side in ("requests", "limits"):
+            quantities = res.get(side) if isinstance(res.get(side), dict) else {}
+            for kind, parse in (("cpu", _cpu_cores), ("memory", _memory_bytes)):
+                where = ("components", name, "resources", side, kind)
+                value = parse(quantities.get(kind)) if kind in quantities else None
+                if value is None:
+                    continue
+                if value < 0:
+                    continue   # the schema's (minimum: 0)
+                if not math.isfinite(value):
+                    yield where, f"{quote(quantities[kind])} is not a quantity Kubernetes accepts; give a positive " \
+                                 f"{'CPU quantity such as 500m or 2' if kind == 'cpu' else 'memory quantity such as 512Mi'}"
+                    continue
+                raw = quantities[kind]
+                if kind == "memory" and (isinstance(raw, int) or str(raw).isdigit()) and value < SMALLEST_MEMORY:
+                    yield where, (f"{raw} means {raw} bytes, which no workload runs in (a unit is missing?); write "
+                                  f"{raw}Mi or {raw}Gi, or a byte count of at least {SMALLEST_MEMORY}")
+                    continue
+                parsed[side, kind] = (value, raw)
+        for kind in ("cpu", "memory"):
+            if ("requests", kind) in parsed and ("limits", kind) in parsed \
+                    and parsed["requests", kind][0] > parsed["limits", kind][0]:
+                yield ("components", name, "resources", "requests", kind), (
+                    f"requests {quote(parsed['requests', kind][1])}, more than its limit "
+                    f"{quote(parsed['limits', kind][1])}; Kubernetes refuses a request above the limit: lower the "
+                    f"request or raise the limit")
+
+
 @rule
 def features_not_implemented(ctx):
     if ctx.get("credentials", "vault_mirror", "enabled") is True:
@@ -286,30 +499,39 @@ def features_not_implemented(ctx):
                                                            "credentials are in Kubernetes Secrets)")
 
 
+PLAINTEXT = ("credentials are generated into Kubernetes Secrets (or referenced: credentials.existing_secrets, "
+             "{vault_variable: NAME})")
+
+
 @rule
 def no_plaintext_credentials(ctx):
-    def walk(node, path):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                sub = path + (key,)
-                if isinstance(key, str) and CREDENTIAL_KEY.match(key) and not REFERENCE_KEY.search(key) \
-                        and isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-                    yield sub, ("looks like a plaintext credential; credentials are generated into Kubernetes "
-                                "Secrets (or referenced: credentials.existing_secrets, {vault_variable: NAME})")
-                else:
-                    yield from walk(value, sub)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                yield from walk(item, path + (i,))
-    yield from walk(ctx.given, ())
+    for found in _sensitive.find(ctx.given):
+        if found.kind == "key":
+            yield found.path, f"looks like a plaintext credential; {PLAINTEXT}"
+        elif found.kind == "env":
+            yield found.path, (f"the environment variable {key_text(found.detail)} holds a plaintext credential; take "
+                               f"it from a Secret instead (valueFrom.secretKeyRef)")
+        elif found.kind == "assignment":
+            yield found.path, (f"passes {key_text(found.detail)}=... as a plaintext credential; take it from a Secret "
+                               f"instead (an environment variable with valueFrom.secretKeyRef)")
+        elif found.kind == "url":
+            yield found.path, ("holds a URL with a credential in it (user:password@); remove it from the URL: "
+                               "core-config.yaml never holds a secret")
+        else:
+            yield found.path, f"holds {found.detail} in plaintext; {PLAINTEXT}"
 
 
 @rule
 def files_exist(ctx):
     mirror = ctx.get("air_gap", "chart_mirror")
-    if ctx.check_files and isinstance(mirror, str) and mirror and not re.match(r"^(https?|oci)://", mirror):
-        if not os.path.isdir(ctx.path(mirror.removeprefix("file://"))):
-            yield ("air_gap", "chart_mirror"), f"no directory at {ctx.path(mirror.removeprefix('file://'))}"
+    if not isinstance(mirror, str) or not mirror:
+        return
+    if mirror.startswith("oci://"):
+        yield ("air_gap", "chart_mirror"), ("an OCI registry is not a chart mirror this version reads; give a "
+                                            "directory on the controller or an http(s) URL that serves "
+                                            "<name>-<version>.tgz")
+    elif ctx.check_files and not re.match(r"^https?://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
+        yield ("air_gap", "chart_mirror"), f"no directory at {plain(ctx.path(mirror.removeprefix('file://')), limit=200)}"
 
 
 # --- derived values --------------------------------------------------------------

@@ -22,9 +22,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 
+from . import _sensitive
+
 FINGERPRINT_PREFIX = "openlakes.core fingerprint="
 PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
-SECRET_KEY = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|access[_-]?key|credential|private[_-]?key)")
 MASK = "********"
 
 
@@ -118,34 +119,29 @@ def fingerprint_of(description: str) -> str:
 # --- masking ------------------------------------------------------------------------
 
 def secret_strings(values, extra=()) -> list:
-    """Every string value under a key that looks like a credential, plus `extra`."""
+    """Every credential in `values` as `_sensitive` finds them (each string under a credential key,
+    credentials of env entries, `--flag=...` strings and URLs, well-known formats), plus `extra`."""
     found = [s for s in extra if s]
-
-    def walk(node, under_secret=False):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, under_secret or bool(SECRET_KEY.search(str(k))))
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, under_secret)
-        elif under_secret and isinstance(node, str) and node:
-            found.append(node)
-    walk(values)
+    found += [f.secret for f in _sensitive.find(values, under_key=True) if isinstance(f.value, str) and f.secret]
     return found
 
 
 def mask_values(values, secrets=()):
     secrets = set(secrets)
+    found = {f.path: f for f in _sensitive.find(values, under_key=True)}
 
-    def walk(node, under_secret=False):
+    def walk(node, path):
         if isinstance(node, dict):
-            return {k: walk(v, under_secret or bool(SECRET_KEY.search(str(k)))) for k, v in node.items()}
+            return {k: walk(v, path + (k,)) for k, v in node.items()}
         if isinstance(node, list):
-            return [walk(v, under_secret) for v in node]
-        if isinstance(node, str) and (under_secret or node in secrets) and node:
+            return [walk(v, path + (i,)) for i, v in enumerate(node)]
+        hit = found.get(path)
+        if hit is not None and hit.kind in ("url", "assignment") and isinstance(node, str):
+            return node.replace(hit.secret, MASK)
+        if hit is not None or (isinstance(node, str) and node and node in secrets):
             return MASK
         return node
-    return walk(values)
+    return walk(values, ())
 
 
 def mask_text(text: str, secrets=()) -> str:

@@ -67,39 +67,41 @@ class Live:
         return self._texts[key]
 
 
-def check_service(live: Live, svc: dict) -> list:
+def _read(read, ref: dict):
+    """The object, or None when it does not exist."""
     from kubernetes.client.rest import ApiException
 
     try:
-        obj = live.core.read_namespaced_service(svc["name"], svc["namespace"])
+        return read(ref["name"], ref["namespace"])
     except ApiException as exc:
         if exc.status == 404:
-            return [f"Service {svc['namespace']}/{svc['name']} does not exist"]
+            return None
         raise
+
+
+def check_service(live: Live, svc: dict) -> list:
+    what = f"Service {svc['namespace']}/{svc['name']}"
+    obj = _read(live.core.read_namespaced_service, svc)
+    if obj is None:
+        return [f"{what} does not exist"]
     ports = sorted(p.port for p in obj.spec.ports or [])
     if svc["port"] not in ports:
-        return [f"Service {svc['namespace']}/{svc['name']} has no port {svc['port']} (it has {', '.join(map(str, ports)) or 'none'})"]
+        return [f"{what} has no port {svc['port']} (it has {', '.join(map(str, ports)) or 'none'})"]
     if obj.spec.type == "ExternalName":
         return []
     slices = live.discovery.list_namespaced_endpoint_slice(
         svc["namespace"], label_selector=f"kubernetes.io/service-name={svc['name']}").items
     ready = [e for s in slices for e in s.endpoints or [] if e.conditions is None or e.conditions.ready is not False]
-    if not ready:
-        return [f"Service {svc['namespace']}/{svc['name']} has no ready endpoint"]
-    return []
+    return [] if ready else [f"{what} has no ready endpoint"]
 
 
 def check_secret(live: Live, sec: dict) -> list:
-    from kubernetes.client.rest import ApiException
-
-    try:
-        obj = live.core.read_namespaced_secret(sec["name"], sec["namespace"])
-    except ApiException as exc:
-        if exc.status == 404:
-            return [f"Secret {sec['namespace']}/{sec['name']} does not exist"]
-        raise
+    what = f"Secret {sec['namespace']}/{sec['name']}"
+    obj = _read(live.core.read_namespaced_secret, sec)
+    if obj is None:
+        return [f"{what} does not exist"]
     missing = sorted(set(sec["keys"]) - set(obj.data or {}))
-    return [f"Secret {sec['namespace']}/{sec['name']} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
+    return [f"{what} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
 
 
 def check_reference(live: Live, releases: list, reference: str, what: str) -> list:

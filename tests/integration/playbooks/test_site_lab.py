@@ -207,43 +207,38 @@ def test_status_proves_every_link_and_names_a_broken_one(lab, api):
     assert ok.returncode == 0, ok.stdout[-4000:]
     assert len(wiring(ok.stdout)) == 6
 
+    def broken(breaks, restore, expected):
+        breaks()
+        try:
+            res = status()
+            assert res.returncode != 0
+            assert expected in res.stdout, res.stdout[-3000:]
+        finally:
+            restore()
+
     # A consumer pointing at a wrong port: Nessie's configuration names postgresql-rw on 5433.
-    cm = core.read_namespaced_config_map("nessie", "openlakes")
-    good = dict(cm.data)
-    url = good["quarkus.datasource.jdbc.url"]
-    core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url.replace(":5432/", ":5433/")}})
-    try:
-        res = status()
-        assert res.returncode != 0
-        assert ("nessie -> postgresql (service rw): the live objects of nessie do not name the address "
-                "postgresql-rw.openlakes.svc.cluster.local:5432") in res.stdout, res.stdout[-3000:]
-    finally:
-        core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url}})
+    url = core.read_namespaced_config_map("nessie", "openlakes").data["quarkus.datasource.jdbc.url"]
+    wrong = {"data": {"quarkus.datasource.jdbc.url": url.replace(":5432/", ":5433/")}}
+    broken(lambda: core.patch_namespaced_config_map("nessie", "openlakes", wrong),
+           lambda: core.patch_namespaced_config_map("nessie", "openlakes", {"data": {"quarkus.datasource.jdbc.url": url}}),
+           "nessie -> postgresql (service rw): the live objects of nessie do not name the address "
+           "postgresql-rw.openlakes.svc.cluster.local:5432")
 
     # A Secret key missing: Nessie's own MinIO secret key.
-    sec = core.read_namespaced_secret("openlakes-nessie-credentials", "openlakes")
-    key = sec.data["s3-secret-key"]
-    core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", [{"op": "remove", "path": "/data/s3-secret-key"}])
-    try:
-        res = status()
-        assert res.returncode != 0
-        assert ("nessie -> minio (MinIO user (consumer side)): Secret openlakes/openlakes-nessie-credentials lacks "
-                "the key s3-secret-key") in res.stdout, res.stdout[-3000:]
-    finally:
-        core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", {"data": {"s3-secret-key": key}})
+    key = core.read_namespaced_secret("openlakes-nessie-credentials", "openlakes").data["s3-secret-key"]
+    broken(lambda: core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes",
+                                                [{"op": "remove", "path": "/data/s3-secret-key"}]),
+           lambda: core.patch_namespaced_secret("openlakes-nessie-credentials", "openlakes", {"data": {"s3-secret-key": key}}),
+           "nessie -> minio (MinIO user (consumer side)): Secret openlakes/openlakes-nessie-credentials lacks the key s3-secret-key")
 
     # A Service removed (MinIO's, which no operator would make again; the lab's CloudNativePG player
     # recreates postgresql-rw within a second, as the real operator does).
     svc = core.read_namespaced_service("minio", "openlakes")
-    core.delete_namespaced_service("minio", "openlakes")
-    try:
-        res = status()
-        assert res.returncode != 0
-        assert "nessie -> minio (service s3): Service openlakes/minio does not exist" in res.stdout, res.stdout[-3000:]
-    finally:
-        body = client.V1Service(metadata=client.V1ObjectMeta(name="minio", labels=svc.metadata.labels,
-                                                             annotations=svc.metadata.annotations),
-                                spec=client.V1ServiceSpec(selector=svc.spec.selector, ports=svc.spec.ports))
-        core.create_namespaced_service("openlakes", body)
+    body = client.V1Service(metadata=client.V1ObjectMeta(name="minio", labels=svc.metadata.labels,
+                                                         annotations=svc.metadata.annotations),
+                            spec=client.V1ServiceSpec(selector=svc.spec.selector, ports=svc.spec.ports))
+    broken(lambda: core.delete_namespaced_service("minio", "openlakes"),
+           lambda: core.create_namespaced_service("openlakes", body),
+           "nessie -> minio (service s3): Service openlakes/minio does not exist")
     time.sleep(2)  # the EndpointSlice controller fills the new Service
     assert status().returncode == 0

@@ -89,10 +89,52 @@ def test_base_config_is_valid_and_defaults_are_filled():
     assert cfg["derived"]["ui_urls"]["minio"] == "http://minio.data.example.com"
 
 
+RENDERED = re.compile(r"^core-config\.yaml(:\d+)?: \S.*: \S")
+
+
+def _case_text(case):
+    if "yaml" in case:
+        return case["yaml"]
+    doc = _apply(BASE, case.get("set"), case.get("delete"))
+    doc = _apply(doc, {dotted: "x" * n for dotted, n in (case.get("long") or {}).items()})
+    return yaml.safe_dump(doc)
+
+
+def _load_case(case, tmp_path):
+    inventory = case.get("inventory", INVENTORY)
+    text = _case_text(case)
+    start = time.perf_counter()
+    if "encoding" in case:
+        path = tmp_path / "core-config.yaml"
+        path.write_bytes(text.encode(case["encoding"]))
+        result = _config.load(str(path), inventory, check_files=False)
+    else:
+        result = _config.load("/etc/openlakes/core-config.yaml", inventory, text=text, check_files=False)
+    return result, time.perf_counter() - start
+
+
+def _value(config, dotted):
+    node = config
+    for part in _split(dotted):
+        node = node[part]
+    return node
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_broken_config_is_reported(case):
-    text = case["yaml"] if "yaml" in case else yaml.safe_dump(_apply(BASE, case.get("set"), case.get("delete")))
-    result = load_text(text)
+def test_broken_config_is_reported(case, tmp_path):
+    result, seconds = _load_case(case, tmp_path)
+    rendered = [p.render() for p in result.problems]
+    for line in rendered:
+        assert RENDERED.match(line) and len(line) < 1000, line
+        for secret in case.get("secret", []):
+            assert secret not in line
+    if "seconds" in case:
+        assert seconds < case["seconds"]
+    if case.get("ok"):
+        assert result.problems == [], "\n".join(rendered)
+        for dotted, want in (case.get("expect") or {}).items():
+            assert _value(result.config, dotted) == want, dotted
+        return
     assert not result.ok
     found = [(p.dotted, p.message) for p in result.problems]
     assert (case["path"], case["message"]) in found, "\n".join(f"{p}: {m}" for p, m in found)
@@ -103,6 +145,8 @@ def test_broken_config_is_reported(case):
 
 def test_cases_table_is_large_enough():
     assert len(CASES) >= 40
+    per_class = {n: sum(1 for c in CASES if c.get("class") == n) for n in range(1, 9)}
+    assert all(count >= 3 for count in per_class.values()), per_class
 
 
 def test_every_problem_is_reported_in_one_run_with_lines():
