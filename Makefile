@@ -17,12 +17,13 @@ export KUBECONFIG      := $(CURDIR)/.lab/kubeconfig
 export ANSIBLE_HOME    := $(CURDIR)/.build/ansible-home
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 
-.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit molecule integration bench docs
+.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit datapath molecule integration bench docs
 
 help:
 	@echo "make lab       bring up the lab (3 hosts + cluster) and run playbooks/site.yml against it"
 	@echo "make test      every test tier: lint, sanity, unit, molecule, lab integration"
 	@echo "make lab-down  stop and remove everything the lab started"
+	@echo "make datapath  real PostgreSQL, MinIO, mc, Nessie and pyiceberg fed the generated configuration"
 	@echo "make bench     release-module benchmarks on the lab cluster (prints figures)"
 
 deps: $(REQ_STAMP) $(COLL_LINK)
@@ -60,6 +61,9 @@ sanity: deps
 
 unit: deps
 	tests/run-all.sh unit
+
+datapath: deps
+	tests/run-all.sh datapath
 
 molecule: deps
 	tests/run-all.sh molecule

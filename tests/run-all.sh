@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Every test tier, in order: lint, sanity, unit, molecule, integration.
+# Every test tier, in order: lint, sanity, unit, datapath, molecule, integration.
 # `tests/run-all.sh TIER...` runs only those. Run through `make test` (it sets up the venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tiers=("$@")
-[ ${#tiers[@]} -eq 0 ] && tiers=(lint sanity unit molecule integration)
+[ ${#tiers[@]} -eq 0 ] && tiers=(lint sanity unit datapath molecule integration)
 declare -A took
 failed=()
 
@@ -29,6 +29,17 @@ tier_sanity() {
 
 tier_unit() {
   pytest -q -p no:cacheprovider tests/unit
+}
+
+tier_datapath() {
+  # Real servers fed the generated configuration (tests/datapath). Its servers are built or fetched once
+  # per pinned version (lab/build-datapath.sh); pytest runs in a network and mount namespace of its own,
+  # so nothing it starts is reachable from the machine and in-cluster names resolve only inside.
+  lab/install-host-packages.sh datapath || return 1
+  local start cache; start=$(date +%s)
+  cache=$(lab/build-datapath.sh) || return 1
+  echo "[datapath] servers and clients ready in $(( $(date +%s) - start ))s (cache: $cache)"
+  unshare --net --mount --propagation private -- pytest -q -p no:cacheprovider -rs tests/datapath
 }
 
 tier_molecule() {

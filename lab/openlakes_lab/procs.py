@@ -23,13 +23,15 @@ def _starttime(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def start(name: str, argv: list[str], log_dir: Path, env: dict | None = None) -> dict:
+def start(name: str, argv: list[str], log_dir: Path, env: dict | None = None, exe: str | None = None) -> dict:
+    """`exe`: the program the process ends up running when argv[0] is a launcher that execs it
+    (nsenter, unshare, setpriv); liveness is then checked against that program."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{name}.log", "ab")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True, env=env)
     log.close()
-    return {"pid": proc.pid, "exe": argv[0], "starttime": _starttime(proc.pid), "log": str(log_dir / f"{name}.log")}
+    return {"pid": proc.pid, "exe": exe or argv[0], "starttime": _starttime(proc.pid), "log": str(log_dir / f"{name}.log")}
 
 
 def alive(entry: dict) -> bool:

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: OpenLakes maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MinIO: the hot tier distributed over every hot drive, its cold tier on /cold-nas, buckets and prefixes, and
-one user and policy per consuming service. Private to this collection."""
+"""MinIO: the hot tier distributed over every hot drive, its cold tier on /cold-nas, and one user and policy per
+consuming service (buckets, prefixes, the tier and lifecycle: the setup Job, _minio_setup.py). Private to this
+collection."""
 from __future__ import annotations
 
 from .._platform import INGRESS_CLASS, MIB, PlanError
@@ -55,10 +56,6 @@ def minio_volumes(u, release: dict) -> dict:
     return values
 
 
-def _bucket_values(bucket: dict) -> dict:
-    return {"name": bucket["name"], "policy": "none", "purge": False, "versioning": bool(bucket.get("versioning"))}
-
-
 def policy_name(user: str) -> str:
     return f"openlakes-{user}"
 
@@ -80,7 +77,6 @@ def policy_statements(u, grants: list) -> list:
 
 
 def minio(u, release: dict) -> dict:
-    buckets = u.config["storage"]["minio"]["buckets"]
     users = u.consumers("grants")
     values = {
         "mode": "distributed",
@@ -98,8 +94,11 @@ def minio(u, release: dict) -> dict:
                      for name, decl in users],
         "users": [{"accessKey": name, "existingSecret": _consumer_secret(u, name), "existingSecretKey": "s3-secret-key",
                    "policy": policy_name(name)} for name, _decl in users],
-        "buckets": [_bucket_values(buckets["main"]), _bucket_values(buckets["notebooks"])],
-        "customCommands": [{"command": c} for c in commands(u)],
+        # Buckets, prefixes, versioning, the tier and lifecycle are the collection's own setup Job
+        # (charts/openlakes-minio-setup, _minio_setup.py): the chart's job races, suspends versioning of
+        # unversioned buckets and puts the root password on mc's command line (issue 20).
+        "buckets": [],
+        "customCommands": [],
     }
     if u.enabled("traefik"):
         values["consoleIngress"] = {"enabled": True, "ingressClassName": INGRESS_CLASS, "path": "/",
@@ -110,31 +109,6 @@ def minio(u, release: dict) -> dict:
 def _consumer_secret(u, consumer: str) -> str:
     from .._platform import Unit
     return Unit(u.inp, consumer).minio_user(u.name)["secret"]
-
-
-def commands(u) -> list:
-    """mc commands of the chart's post-install job (`runCommand <command>` in a POSIX shell, target
-    `myminio`). Each is idempotent: prefixes are `.keep` markers written only when absent; the tier is
-    added only when absent; the bucket's lifecycle is replaced as a whole. Credentials are read from the
-    job's mounted Secret (/config/rootUser, /config/rootPassword), never written into values."""
-    buckets = u.config["storage"]["minio"]["buckets"]
-    cmds = []
-    for bucket, prefixes in ((buckets["main"]["name"], MAIN_PREFIXES), (buckets["notebooks"]["name"], NOTEBOOK_PREFIXES)):
-        for prefix in prefixes:
-            obj = f"myminio/{bucket}/{prefix}.keep"
-            cmds.append(f"stat {obj} >/dev/null 2>&1 || printf '' | runCommand pipe {obj}")
-    if u.inp.tiering_on():
-        days = u.config["storage"]["tiering"]["cold_after_days"]
-        main = buckets["main"]["name"]
-        cold = u.service("minio", "cold-s3")
-        cmds.append(f"ilm tier info myminio {COLD_TIER_NAME} >/dev/null 2>&1 || runCommand ilm tier add minio myminio "
-                    f"{COLD_TIER_NAME} --endpoint {cold.url} --access-key \"$(cat /config/rootUser)\" "
-                    f"--secret-key \"$(cat /config/rootPassword)\" --bucket {COLD_BUCKET} --prefix {main}/")
-        noncurrent = (f" --noncurrent-transition-days {days} --noncurrent-transition-tier {COLD_TIER_NAME}"
-                      if buckets["main"].get("versioning") else "")
-        cmds.append(f"ilm rule rm --all --force myminio/{main} >/dev/null 2>&1 || true; runCommand ilm rule add "
-                    f"myminio/{main} --transition-days {days} --transition-tier {COLD_TIER_NAME}{noncurrent}")
-    return cmds
 
 
 def minio_cold(u, release: dict) -> dict:
@@ -150,7 +124,8 @@ def minio_cold(u, release: dict) -> dict:
         "deploymentUpdate": {"type": "Recreate"},
         "resources": {"requests": {"cpu": "100m", "memory": "512Mi"}},
         "users": [],
-        "buckets": [{"name": COLD_BUCKET, "policy": "none", "purge": False, "versioning": False}],
+        # The cold bucket is the setup Job's too: its versioning is never suspended (issue 20 fault 1b).
+        "buckets": [],
     }
 
 

@@ -23,7 +23,11 @@ def nessie(u, release: dict) -> dict:
         "catalog": {
             "enabled": True,
             "iceberg": {"defaultWarehouse": WAREHOUSE,
-                        "warehouses": [{"name": WAREHOUSE, "location": f"s3://{main}/warehouse/"}]},
+                        "warehouses": [{"name": WAREHOUSE, "location": f"s3://{main}/warehouse/"}],
+                        # The object-store health check is a HeadBucket, which MinIO allows only with s3:ListBucket
+                        # on the whole bucket; Nessie's own user lists only under warehouse/ (the datapath tier
+                        # saw readiness stay DOWN with 403). Nessie must depend on the MinIO setup Job instead.
+                        "objectStoresHealthCheckEnabled": False},
             "storage": {"s3": {"defaultOptions": {
                 "endpoint": s3.url + "/",
                 "pathStyleAccess": True,

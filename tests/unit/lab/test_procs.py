@@ -21,3 +21,17 @@ def test_a_reused_pid_is_not_ours(tmp_path):
         assert procs.alive(entry)
     finally:
         procs.stop(entry, timeout=5)
+
+
+def test_a_launcher_that_execs_is_recorded_as_the_program_it_runs(tmp_path):
+    import shutil
+    import time
+    sleep = shutil.which("sleep")
+    entry = procs.start("exec", [shutil.which("env"), sleep, "60"], tmp_path, exe=sleep)
+    try:
+        deadline = time.monotonic() + 5
+        while not procs.alive(entry) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until env has exec'd sleep
+        assert procs.alive(entry)
+    finally:
+        assert procs.stop(entry, timeout=5)
