@@ -1,10 +1,9 @@
 """The one place where the data path tier turns an example configuration into what the collection
 generates for it: the releases' values (the platform plan, plugins/module_utils/_platform.py), the
 credential Secrets (its credential sets, generated as the credentials role generates them), and the
-MinIO setup Job's spec, script and chart values.
+MinIO setup Job's spec (the minio unit's `setup_spec`) and its release's values (script and chart values).
 
-Everything the tier feeds to a server comes from `generate()`. When the plan builds the setup Job's
-release itself, `setup_spec` gives way to the plan's values of that release; nothing else changes.
+Everything the tier feeds to a server comes from `generate()`.
 """
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
 import values_configs  # noqa: E402  (the unit tests' planner of the example configurations)
 
-ROOT_MOUNT = "/secrets/minio"     # where the setup Job mounts MinIO's root credentials
+ROOT_MOUNT = minio_unit.SETUP_ROOT_MOUNT
 CONFIGS = ("lab", "ha-three-node")
 
 
@@ -54,43 +53,10 @@ def generate(name: str) -> Generated:
     sets = _platform.credential_sets(inp)
     gen = Generated(name, config, releases, {s["secret"]: _secrets.generate(s["keys"]) for s in sets},
                     {s["secret"]: s["keys"] for s in sets})
-    gen.spec, mounts = setup_spec(inp)
-    gen.setup_values = {
-        "image": dict(releases["minio"]["values"]["mcImage"], pullPolicy="IfNotPresent"),
-        "script": _minio_setup.script(gen.spec),
-        "secrets": [{"name": secret, "mountPath": path} for secret, path in mounts],
-    }
+    gen.spec, _mounts = minio_unit.setup_spec(_platform.Unit(inp, "minio"))
+    # The setup Job's values exactly as the plan gives them to charts/openlakes-minio-setup.
+    gen.setup_values = releases["minio-setup"]["values"]
     return gen
-
-
-def setup_spec(inp: _platform.Inputs) -> tuple:
-    """The setup Job's spec from the platform's declarations (MinIO's `grants` consumers, its services and
-    credential sets), and the Secrets the Job mounts: [(Secret, mount path)]."""
-    buckets = inp.config["storage"]["minio"]["buckets"]
-    main = buckets["main"]
-    root = _platform.secret_of(inp, _platform.credential_set(inp.manifest, "minio"))
-    mounts, users = [(root, ROOT_MOUNT)], []
-    for consumer, decl in _platform.Unit(inp, "minio").consumers("grants"):
-        user = _platform.Unit(inp, consumer).minio_user()
-        path = f"/secrets/{consumer}"
-        mounts.append((user["secret"], path))
-        users.append({"name": consumer, "credentials_dir": path, "access_key_file": user["access_key"],
-                      "secret_key_file": user["secret_key"],
-                      "grants": [dict(g, bucket=inp.bucket(g["bucket"])) for g in decl["grants"]]})
-    tiered = inp.tiering_on()
-    spec = {
-        "hot": {"alias": "hot", "endpoint": _platform.endpoint(inp, "minio", "s3").url, "credentials_dir": ROOT_MOUNT},
-        "cold": ({"alias": "cold", "endpoint": _platform.endpoint(inp, "minio", "cold-s3").url, "credentials_dir": ROOT_MOUNT,
-                  "bucket": minio_unit.COLD_BUCKET} if tiered else None),
-        "buckets": [{"name": main["name"], "versioning": bool(main.get("versioning")), "prefixes": list(minio_unit.MAIN_PREFIXES)},
-                    {"name": buckets["notebooks"]["name"], "versioning": bool(buckets["notebooks"].get("versioning")),
-                     "prefixes": list(minio_unit.NOTEBOOK_PREFIXES)}],
-        "users": users,
-        "tiering": ({"tier": minio_unit.COLD_TIER_NAME, "bucket": main["name"], "prefix": f"{main['name']}/",
-                     "transition_days": inp.config["storage"]["tiering"]["cold_after_days"],
-                     "noncurrent": bool(main.get("versioning"))} if tiered else None),
-    }
-    return spec, mounts
 
 
 def minio_server(values: dict, release: str, namespace: str, drive_root: str) -> list:

@@ -13,9 +13,6 @@ COLD_TIER_NAME = "COLD"
 COLD_BUCKET = "openlakes-cold"
 MAIN_PREFIXES = ("raw/", "warehouse/", "spark-history/")
 NOTEBOOK_PREFIXES = ("shared/", "workspace/", "published/", "artifacts/")
-READ_ACTIONS = ("s3:GetObject",)
-WRITE_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                 "s3:ListMultipartUploadParts")
 
 
 def _images(u, release: dict) -> dict:
@@ -56,28 +53,7 @@ def minio_volumes(u, release: dict) -> dict:
     return values
 
 
-def policy_name(user: str) -> str:
-    return f"openlakes-{user}"
-
-
-def policy_statements(u, grants: list) -> list:
-    """Least privilege for one consumer, in chart 5.4.0's `policies[].statements` form: objects under each
-    granted prefix (read: get; readwrite: get, put, delete, multipart), listing only under those prefixes."""
-    out = []
-    for g in grants:
-        bucket, prefix = u.inp.bucket(g["bucket"]), g.get("prefix", "")
-        actions = WRITE_ACTIONS if g["access"] == "readwrite" else READ_ACTIONS
-        out.append({"effect": "Allow", "resources": [f"arn:aws:s3:::{bucket}/{prefix}*"], "actions": list(actions)})
-        listing = {"effect": "Allow", "resources": [f"arn:aws:s3:::{bucket}"],
-                   "actions": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]}
-        if prefix:
-            listing["conditions"] = [{"StringLike": f'"s3:prefix": ["{prefix}*"]'}]
-        out.append(listing)
-    return out
-
-
 def minio(u, release: dict) -> dict:
-    users = u.consumers("grants")
     values = {
         "mode": "distributed",
         **_images(u, release),
@@ -88,15 +64,12 @@ def minio(u, release: dict) -> dict:
         "persistence": {"enabled": True, "storageClass": STORAGE_CLASS, "size": drive_size(u),
                         "accessMode": "ReadWriteOnce"},
         "resources": u.resources(),
-        # One user per consuming service, its secret key from that service's own Secret, limited by its
-        # own policy. The chart's default user `console` with a well-known password is gone.
-        "policies": [{"name": policy_name(name), "statements": policy_statements(u, decl["grants"])}
-                     for name, decl in users],
-        "users": [{"accessKey": name, "existingSecret": _consumer_secret(u, name), "existingSecretKey": "s3-secret-key",
-                   "policy": policy_name(name)} for name, _decl in users],
-        # Buckets, prefixes, versioning, the tier and lifecycle are the collection's own setup Job
-        # (charts/openlakes-minio-setup, _minio_setup.py): the chart's job races, suspends versioning of
-        # unversioned buckets and puts the root password on mc's command line (issue 20).
+        # Buckets, prefixes, versioning, each consumer's user and policy, the tier and lifecycle are the
+        # collection's own setup Job (release minio-setup): the chart's jobs race, suspend versioning of
+        # unversioned buckets and put passwords on mc's command line (issue 20). The chart's default user
+        # `console` with a well-known password is gone.
+        "users": [],
+        "policies": [],
         "buckets": [],
         "customCommands": [],
     }
@@ -106,9 +79,48 @@ def minio(u, release: dict) -> dict:
     return values
 
 
-def _consumer_secret(u, consumer: str) -> str:
-    from .._platform import Unit
-    return Unit(u.inp, consumer).minio_user(u.name)["secret"]
+SETUP_ROOT_MOUNT = "/secrets/minio"     # where the setup Job mounts MinIO's root credentials
+
+
+def setup_spec(u) -> tuple:
+    """The setup Job's spec (_minio_setup.script) from the declarations: the buckets and prefixes, one user per
+    component that consumes MinIO's `grants` (its keys from its own Secret, mounted at /secrets/<name>), the cold
+    tier and the lifecycle rule. Returns (spec, [(Secret, mount path)])."""
+    buckets = u.config["storage"]["minio"]["buckets"]
+    main = buckets["main"]
+    mounts, users = [(u.own_secret(), SETUP_ROOT_MOUNT)], []
+    for consumer, decl in u.consumers("grants"):
+        from .._platform import Unit
+        user = Unit(u.inp, consumer).minio_user(u.name)
+        path = f"/secrets/{consumer}"
+        mounts.append((user["secret"], path))
+        users.append({"name": consumer, "credentials_dir": path, "access_key_file": user["access_key"],
+                      "secret_key_file": user["secret_key"],
+                      "grants": [dict(g, bucket=u.inp.bucket(g["bucket"])) for g in decl["grants"]]})
+    tiered = u.inp.tiering_on()
+    spec = {
+        "hot": {"alias": "hot", "endpoint": u.service(u.name, "s3").url, "credentials_dir": SETUP_ROOT_MOUNT},
+        "cold": ({"alias": "cold", "endpoint": u.service(u.name, "cold-s3").url, "credentials_dir": SETUP_ROOT_MOUNT,
+                  "bucket": COLD_BUCKET} if tiered else None),
+        "buckets": [{"name": main["name"], "versioning": bool(main.get("versioning")), "prefixes": list(MAIN_PREFIXES)},
+                    {"name": buckets["notebooks"]["name"], "versioning": bool(buckets["notebooks"].get("versioning")),
+                     "prefixes": list(NOTEBOOK_PREFIXES)}],
+        "users": users,
+        "tiering": ({"tier": COLD_TIER_NAME, "bucket": main["name"], "prefix": f"{main['name']}/",
+                     "transition_days": u.config["storage"]["tiering"]["cold_after_days"],
+                     "noncurrent": bool(main.get("versioning"))} if tiered else None),
+    }
+    return spec, mounts
+
+
+def minio_setup(u, release: dict) -> dict:
+    """The collection's openlakes-minio-setup chart: one Job running the generated script."""
+    from .. import _minio_setup
+
+    spec, mounts = setup_spec(u)
+    return {"image": dict(u.image(release), pullPolicy="IfNotPresent"), "script": _minio_setup.script(spec),
+            "secrets": [{"name": secret, "mountPath": path} for secret, path in mounts],
+            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}
 
 
 def minio_cold(u, release: dict) -> dict:
@@ -129,4 +141,4 @@ def minio_cold(u, release: dict) -> dict:
     }
 
 
-RELEASES = {"minio-volumes": minio_volumes, "minio-cold": minio_cold, "minio": minio}
+RELEASES = {"minio-volumes": minio_volumes, "minio-cold": minio_cold, "minio": minio, "minio-setup": minio_setup}

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ansible_collections.openlakes.core.plugins.module_utils import _config, _helm, _platform
+from ansible_collections.openlakes.core.plugins.module_utils._components import minio as minio_unit
 
 sys.path.insert(0, str(Path(__file__).parent))
 import values_configs  # noqa: E402
@@ -34,12 +35,13 @@ def objects(plan, name):
 
 def test_lab_plan_has_every_layer_01_release_in_dependency_order():
     rel = releases(values_configs.plan(LAB))
-    assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio",
+    assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
                          "cnpg-operator", "postgresql", "redis", "nessie"]
     assert deps(rel["minio"]) == ["minio-volumes", "minio-cold"]
     assert deps(rel["postgresql"]) == ["cnpg-operator", "longhorn"]
     # Implied by nessie's consumption: postgresql's rw Service and database, minio's s3 Service and its user.
-    assert deps(rel["nessie"]) == ["postgresql", "minio"]
+    assert deps(rel["nessie"]) == ["postgresql", "minio", "minio-setup"]
+    assert deps(rel["minio-setup"]) == ["minio", "minio-cold"]
     # cert-manager is off (TLS from user certificates): the dependency on it is dropped.
     assert deps(rel["ingress"]) == ["traefik"]
     assert deps(rel["longhorn"]) == ["longhorn-nodes"] and deps(rel["traefik"]) == ["tls-certificate"]
@@ -79,19 +81,20 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
     assert (minio["replicas"], minio["drivesPerNode"], minio["mode"]) == (3, 2, "distributed")
     assert minio["persistence"]["storageClass"] == rel["minio-volumes"]["values"]["storageClassName"]
     assert minio["persistence"]["size"] == "1014Mi"
-    # The chart's default user console/console123 is gone; the one user is nessie's, limited to the warehouse.
-    assert minio["users"] == [{"accessKey": "nessie", "existingSecret": "openlakes-nessie-credentials",
-                               "existingSecretKey": "s3-secret-key", "policy": "openlakes-nessie"}]
-    (policy,) = minio["policies"]
-    assert policy["name"] == "openlakes-nessie"
-    assert policy["statements"] == [
-        {"effect": "Allow", "resources": ["arn:aws:s3:::openlakes/warehouse/*"],
-         "actions": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                     "s3:ListMultipartUploadParts"]},
-        {"effect": "Allow", "resources": ["arn:aws:s3:::openlakes"],
-         "actions": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
-         "conditions": [{"StringLike": '"s3:prefix": ["warehouse/*"]'}]}]
-    assert "openlakes-notebooks" not in json.dumps(minio["policies"])
+    # The chart's default user console/console123 is gone, and so are its bucket, user and policy jobs:
+    # the setup Job makes them (minio-setup), each consumer's user limited to its grants.
+    assert (minio["users"], minio["policies"], minio["buckets"], minio["customCommands"]) == ([], [], [], [])
+    setup = rel["minio-setup"]["values"]
+    assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"},
+                                {"name": "openlakes-nessie-credentials", "mountPath": "/secrets/nessie"}]
+    assert setup["image"] == {"repository": "docker.io/pgsty/mc", "tag": "RELEASE.2026-03-13T08-57-32Z",
+                              "pullPolicy": "IfNotPresent"}
+    spec, _mounts = minio_unit.setup_spec(_platform.Unit(values_configs.inputs(LAB), "minio"))
+    assert spec["users"] == [{"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
+                              "secret_key_file": "s3-secret-key",
+                              "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}]
+    assert spec["hot"]["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000"
+    assert "openlakes-notebooks" not in json.dumps(spec["users"])
 
 
 def test_one_drive_per_host_uses_the_single_claim_name():
