@@ -19,7 +19,7 @@ from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
-LAYER01 = ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "cnpg-operator",
+LAYER01 = ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup", "cnpg-operator",
            "postgresql", "redis", "nessie"]
 RUNS: dict = {}
 
@@ -78,7 +78,7 @@ def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
     assert set(HOSTS) <= set(rc) and all(rc[h]["failed"] == 0 and rc[h]["unreachable"] == 0 for h in rc)
     text = re.sub(r"\s+", " ", summary(res.stdout))  # the YAML callback folds long lines
     assert "Layers (profile compact):" in text, text
-    layer = re.search(r"01 storage: 10 release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)", text)
+    layer = re.search(r"01 storage: 11 release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)", text)
     assert layer, text
     whole = re.search(r"Whole deploy: [0-9.]+ s over 1 layer\(s\); critical path of the whole graph [0-9.]+ s", text)
     assert whole, text
