@@ -109,7 +109,7 @@ def lab(args) -> None:
     cluster.up([h.name for h in hosts.default_hosts()], log=lambda m: print(f"[lab] {m}", file=sys.stderr))
     env = dict(base_env(), KUBECONFIG=str(cluster.kubeconfig_path()))
     inventory = REPO / "inventories" / "lab" / "hosts.yml"
-    took, _ = playbook(["-i", str(inventory), str(SITE)], env, "site.yml (converging run)", False)
+    took, _out = playbook(["-i", str(inventory), str(SITE)], env, "site.yml (converging run)", False)
     print(f"converging run of site.yml: {took:.1f} s")
     with tempfile.TemporaryDirectory() as tmp:
         facts_play = Path(tmp) / "facts.yml"
