@@ -464,7 +464,8 @@ def prepare(module, specs: list, host: str, fstab_path: str = "/etc/fstab") -> d
     refused += [problem(s, st, host, marker=False) for s, st, p in zip(specs, states, plans)
                 if p["action"] != "refuse" and "mount" in p["steps"] and st["mounted"]]  # another filesystem is there
     if refused:
-        raise HostError(" ".join(refused) + f" Nothing was changed on any of the {len(specs)} disk(s).")
+        raise HostError(" ".join(m.rstrip(".") + "." for m in refused)
+                        + f" Nothing was changed on any of the {len(specs)} disk(s).")
     if module.check_mode or not result["changed"]:
         return result
     for s, st, p in zip(specs, states, plans):
