@@ -431,13 +431,14 @@ def make_filesystem(module, dev: DeviceInfo, action: str, fstype: str, label: st
 
 
 def write_file(module, path: str, content: str, mode: str, uid: int = 0, gid: int = 0) -> None:
-    """Replace path atomically with content, owner and mode."""
+    """Replace path atomically with content, then set its owner and mode (atomic_move gives a new file the
+    umask's mode and an existing one its old mode)."""
     fd, tmp = tempfile.mkstemp(prefix=".openlakes-", dir=os.path.dirname(path))
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(content)
-    os.chown(tmp, uid, gid)
-    os.chmod(tmp, int(mode, 8))
     module.atomic_move(tmp, path)
+    os.chown(path, uid, gid)
+    os.chmod(path, int(mode, 8))
 
 
 def prepare(module, specs: list, host: str, fstab_path: str = "/etc/fstab") -> dict:

@@ -2,6 +2,7 @@
 before it changes anything."""
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 
 import pytest
@@ -172,6 +173,16 @@ def test_mountinfo_unescapes_and_the_top_mount_wins(monkeypatch):
     assert _disk.mount_at("/mnt/openlakes/minio/hot1") == {"source": "/dev/loop5", "fstype": "ext4", "label": "",
                                                            "size_bytes": 16384}
     assert _disk.mount_at("/nowhere") == {}
+
+
+def test_a_written_file_gets_its_mode_whatever_atomic_move_does(tmp_path):
+    class Module:
+        def atomic_move(self, src, dest):  # as AnsibleModule's for a new file: the umask's mode
+            os.replace(src, dest)
+            os.chmod(dest, 0o644)
+    marker = tmp_path / _disk.MARKER
+    _disk.write_file(Module(), str(marker), "label=x\n", _disk.MARKER_MODE, os.getuid(), os.getgid())
+    assert marker.read_text() == "label=x\n" and _disk.path_state(str(marker))["mode"] == "0444"
 
 
 def test_mkfs_never_forces():
