@@ -188,6 +188,15 @@ def problem(spec: DiskSpec, state: dict, host: str = "", marker: bool = True) ->
     return ""
 
 
+def occupied(spec: DiskSpec, state: dict, host: str = "") -> str:
+    """The refusal when another filesystem is mounted where the disk belongs (it would be mounted over)."""
+    who = f"host {host}: " if host else ""
+    m = state["mounted"]
+    return (f"{who}refusing to prepare {spec.device}: {spec.mount} already has {m.get('source') or 'something'} "
+            f"mounted ({m.get('fstype') or 'unknown type'}, label '{m.get('label', '')}'); unmount it first if "
+            f"{spec.device} is to take its place")
+
+
 # --- reading the host ---------------------------------------------------------------
 
 def blkid_probe(module):
@@ -462,8 +471,8 @@ def prepare(module, specs: list, host: str, fstab_path: str = "/etc/fstab") -> d
                             "after": f"{st['device']['real']}: a {s.fstype} filesystem labelled '{s.label}'\n"}
                            for s, st, p in zip(specs, states, plans) if p["action"] in ("format", "wipe")]
     refused = [p["message"] for p in plans if p["action"] == "refuse"]
-    refused += [problem(s, st, host, marker=False) for s, st, p in zip(specs, states, plans)
-                if p["action"] != "refuse" and "mount" in p["steps"] and st["mounted"]]  # another filesystem is there
+    refused += [occupied(s, st, host) for s, st, p in zip(specs, states, plans)
+                if p["action"] != "refuse" and "mount" in p["steps"] and st["mounted"]]
     if refused:
         raise HostError(" ".join(m.rstrip(".") + "." for m in refused)
                         + f" Nothing was changed on any of the {len(specs)} disk(s).")
