@@ -130,9 +130,8 @@ def test_another_filesystem_where_a_disk_belongs_is_refused_before_any_change(ho
     states[SPEC.device] = empty()
     states[SPEC.device]["mounted"] = {"source": "/dev/sdz1", "fstype": "ext4", "label": "home", "size_bytes": 1}
     module = FakeModule()
-    with pytest.raises(_disk.HostError, match="refusing to prepare /dev/disk/by-id/lab-hot1: "
-                                                  "/mnt/openlakes/minio/hot1 already has /dev/sdz1 mounted "
-                                                  r"\(ext4, label 'home'\)"):
+    want = r"refusing to prepare /dev/disk/by-id/lab-hot1: /mnt/openlakes/minio/hot1 already has /dev/sdz1 mounted "
+    with pytest.raises(_disk.HostError, match=want + r"\(ext4, label 'home'\)"):
         _disk.prepare(module, [SPEC], HOST, str(fstab))
     assert module.commands == []
 
