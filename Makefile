@@ -17,14 +17,15 @@ export KUBECONFIG      := $(CURDIR)/.lab/kubeconfig
 export ANSIBLE_HOME    := $(CURDIR)/.build/ansible-home
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 
-.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit datapath molecule integration bench docs
+.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit datapath molecule integration bench bench-hosts docs
 
 help:
 	@echo "make lab       bring up the lab (3 hosts + cluster) and run playbooks/site.yml against it"
 	@echo "make test      every test tier: lint, sanity, unit, molecule, lab integration"
 	@echo "make lab-down  stop and remove everything the lab started"
 	@echo "make datapath  real PostgreSQL, MinIO, mc, Nessie and pyiceberg fed the generated configuration"
-	@echo "make bench     release-module benchmarks on the lab cluster (prints figures)"
+	@echo "make bench     release-module and no-op site.yml benchmarks on the lab (prints figures)"
+	@echo "make bench-hosts  the no-op host plays against fact gathering, on molecule's node_prep hosts"
 
 deps: $(REQ_STAMP) $(COLL_LINK)
 	@lab/install-host-packages.sh
@@ -73,3 +74,7 @@ integration: deps
 
 bench: deps
 	$(PY) bench/releases.py
+	$(PY) bench/site_noop.py
+
+bench-hosts: deps
+	$(PY) bench/site_noop.py --molecule

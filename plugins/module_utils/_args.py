@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Argument specs shared by the release modules (documented by the doc
 fragments openlakes.core.cluster, openlakes.core.helm, openlakes.core.release
-and openlakes.core.waiting). Private to this collection."""
+and openlakes.core.waiting) and by the disk modules (openlakes.core.disks).
+Private to this collection."""
 from __future__ import annotations
 
 CLUSTER_ARGS = {
@@ -39,6 +40,21 @@ RELEASE_ARGS = {
     "create_namespace": {"type": "bool", "default": True},
     "openapi_validation": {"type": "bool", "default": False},
     **WAIT_ARGS,
+}
+
+DISK_OPTIONS = {
+    "device": {"type": "path", "required": True},
+    "mount": {"type": "path", "required": True},
+    "fstype": {"type": "str", "choices": ["xfs", "ext4"], "default": "xfs"},
+    "label": {"type": "str", "default": ""},
+    "purpose": {"type": "str", "default": ""},
+    "confirm_serial": {"type": "str", "default": ""},
+    "owner": {"type": "dict", "default": {"uid": 0, "gid": 0},
+              "options": {"uid": {"type": "int", "default": 0}, "gid": {"type": "int", "default": 0}}},
+}
+DISK_ARGS = {
+    "host": {"type": "str", "default": ""},
+    "disks": {"type": "list", "elements": "dict", "default": [], "options": DISK_OPTIONS},
 }
 
 

@@ -105,15 +105,11 @@ def main():
     p = module.params
     if len(p["label"]) > _disk.label_limit(p["fstype"]):
         module.fail_json(msg=f"label '{p['label']}' is longer than {p['fstype']} allows ({_disk.label_limit(p['fstype'])})")
-    blkid = module.get_bin_path("blkid", required=True)
-
-    def probe(dev):
-        rc, out, err = module.run_command([blkid, "-p", "-o", "export", dev])
-        if rc not in (0, 2):  # 2: nothing found
-            module.fail_json(msg=f"blkid -p {dev} failed (rc={rc}): {err.strip()}")
-        return _disk.parse_blkid_export(out)
-
-    dev = _disk.inspect(p["device"], probe)
+    probe = _disk.blkid_probe(module)
+    try:
+        dev = _disk.inspect(p["device"], probe)
+    except _disk.HostError as exc:
+        module.fail_json(msg=str(exc))
     decision = _disk.decide(dev, p["fstype"], p["label"], p["mount"], p["confirm_serial"], p["host"])
     result = {"changed": False, "action": decision.action, "real_device": dev.real, "serial": dev.serial,
               "msg": decision.message}
@@ -124,34 +120,17 @@ def main():
         module.fail_json(**result)
     if decision.action == "adopt":
         result["uuid"] = dev.uuid
-        _register_label(module, dev.real)
+        _disk.register_label(module, dev.real)
         module.exit_json(**result)
     result["changed"] = True
     if module.check_mode:
         module.exit_json(**result)
-    if decision.action == "wipe":
-        rc, out, err = module.run_command([module.get_bin_path("wipefs", required=True), "-a", dev.real])
-        if rc != 0:
-            result["msg"] = f"wipefs -a {dev.real} failed (rc={rc}): {err.strip()}"
-            module.fail_json(**result)
-    argv = _disk.mkfs_argv(p["fstype"], p["label"], dev.real)
-    argv[0] = module.get_bin_path(argv[0], required=True)
-    rc, out, err = module.run_command(argv, data="")
-    if rc != 0:
-        result["msg"] = f"{' '.join(argv)} failed (rc={rc}): {err.strip() or out.strip()}"
+    try:
+        result["uuid"] = _disk.make_filesystem(module, dev, decision.action, p["fstype"], p["label"], probe)
+    except _disk.HostError as exc:
+        result["msg"] = str(exc)
         module.fail_json(**result)
-    result["uuid"] = probe(dev.real).get("UUID", "")
-    _register_label(module, dev.real)
     module.exit_json(**result)
-
-
-def _register_label(module, device):
-    """Make LABEL= resolvable at once: let udev create its links, and record the
-    device in libblkid's cache (the only lookup where no udev runs, as in containers)."""
-    udevadm = module.get_bin_path("udevadm")
-    if udevadm:
-        module.run_command([udevadm, "settle", "--timeout=10"])
-    module.run_command([module.get_bin_path("blkid", required=True), device])
 
 
 if __name__ == "__main__":

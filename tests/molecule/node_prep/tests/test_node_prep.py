@@ -26,6 +26,7 @@ def test_disks_are_mounted_by_label(host, path, fstype, letter, index, uid):
     assert mounted(host, path) == [label(host, letter, index), fstype]
     marker = host.file(f"{path}/.openlakes-disk")
     assert marker.content_string.startswith(f"label={label(host, letter, index)}\n")
+    assert marker.mode == 0o444 and marker.uid == 0 and marker.gid == 0
     data = host.file(f"{path}/data")
     assert data.is_directory and data.uid == uid and data.mode == 0o750
 

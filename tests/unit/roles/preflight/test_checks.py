@@ -14,25 +14,25 @@ DEFAULTS = {"preflight_min_cpus": 2, "preflight_min_memory_mib": 3800, "prefligh
 
 
 def render(devices):
-    """`devices`: (name, inode) of each disk the host's storage lists; all are block devices of 20 GiB."""
+    """`devices`: (name, the node it resolves to) of each disk the host's storage lists; all are empty
+    block devices of 20 GiB, as node_prep's one read (host_facts) reports them."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)))
     env.filters.update(to_json=json.dumps, basename=os.path.basename)
-    results = [{"item": {"device": name}, "stat": {"exists": True, "isblk": True, "dev": 6, "inode": inode}}
-               for name, inode in devices]
+    disks = [{"device": {"path": name, "real": real, "exists": True, "is_block": True}, "size_bytes": 20 * 2**30,
+              "action": "format", "message": ""} for name, real in devices]
     facts = {"distribution": "Debian", "distribution_major_version": "12", "distribution_version": "12.8",
              "processor_vcpus": 4, "memtotal_mb": 8000}
     text = env.get_template("checks.json.j2").render(
-        **DEFAULTS, ansible_facts=facts, _preflight_devices={"results": results},
-        _preflight_sizes={"results": [{"stdout": str(20 * 2**30)} for _device in devices]},
-        _preflight_root_free={"stdout_lines": ["Avail", str(50 * 2**30)]},
-        _preflight_listening={"stdout_lines": []}, _preflight_dns={"results": []},
+        **DEFAULTS, ansible_facts=facts,
+        node_prep_host={"disks": disks, "root_free_bytes": 50 * 2**30, "listening_tcp_ports": [], "resolve": {}},
         openlakes_config={"cluster": {"kubernetes": {"source": "existing"}}})
     return json.loads(text)
 
 
 def test_one_disk_under_two_names_fails():
-    rows = render([("/dev/disk/by-id/wwn-0x5000c500a1b2c3d4", 101), ("/dev/disk/by-path/pci-0000:03:00.0-sas-phy0-lun-0", 101),
-                   ("/dev/disk/by-id/wwn-0x5000c500a1b2c3d5", 102)])
+    rows = render([("/dev/disk/by-id/wwn-0x5000c500a1b2c3d4", "/dev/sdb"),
+                   ("/dev/disk/by-path/pci-0000:03:00.0-sas-phy0-lun-0", "/dev/sdb"),
+                   ("/dev/disk/by-id/wwn-0x5000c500a1b2c3d5", "/dev/sdc")])
     failed = [r for r in rows if not r["ok"]]
     assert [r["summary"] for r in failed] == [
         "device /dev/disk/by-path/pci-0000:03:00.0-sas-phy0-lun-0 (expected a disk given once, found also given as "
@@ -40,5 +40,5 @@ def test_one_disk_under_two_names_fails():
 
 
 def test_distinct_disks_pass():
-    rows = render([("/dev/disk/by-id/a", 101), ("/dev/disk/by-id/b", 102)])
+    rows = render([("/dev/disk/by-id/a", "/dev/sdb"), ("/dev/disk/by-id/b", "/dev/sdc")])
     assert all(r["ok"] for r in rows), [r for r in rows if not r["ok"]]
