@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ansible_collections.openlakes.core.plugins.module_utils import _minio_setup, _platform, _secrets
+from ansible_collections.openlakes.core.plugins.module_utils import _platform, _secrets
 from ansible_collections.openlakes.core.plugins.module_utils._components import minio as minio_unit
 
 REPO = Path(__file__).resolve().parents[2]
