@@ -79,10 +79,10 @@ def is_secret(spec: str) -> bool:
     return parse(spec)[0] not in ("fixed", "user")
 
 
-def generate(keys: dict, only=None) -> dict:
-    """Values for a set's keys ({key: spec}); with `only`, just those keys (the ones an existing
-    Secret lacks), the others being given in `only` as their current values for derived keys."""
-    current = dict(only or {})
+def generate(keys: dict, current=None) -> dict:
+    """Values for the keys of a set ({key: spec}) that `current` (an existing Secret's values) lacks;
+    derived keys (htpasswd) may read the current values."""
+    current = dict(current or {})
     wanted = [k for k in keys if k not in current]
     out = {}
     for key in sorted(wanted, key=lambda k: parse(keys[k])[0] == "htpasswd"):  # derived keys last

@@ -105,7 +105,8 @@ def main():
                 problems.append(f"Secret {namespaces[0]}/{name} for {cset['name']} lacks the keys {', '.join(missing)}")
                 continue
         current = {k: _b64decode(v) for k, v in ((first.data or {}) if first is not None else {}).items()}
-        added = _secrets.generate(keys, only=current) if (first is None or not cset["existing"]) else {}
+        # A user's own Secret is only checked (above); one the collection made gains the keys it lacks.
+        added = {} if cset["existing"] else _secrets.generate(keys, current)
         values = {**current, **added}
         # Mask the secret values only: user names such as `nessie` are not secret, and masking them would
         # also mask every Secret name and value that contains them (openlakes-nessie-credentials).

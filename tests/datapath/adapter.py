@@ -19,7 +19,6 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
 import values_configs  # noqa: E402  (the unit tests' planner of the example configurations)
 
-ROOT_MOUNT = minio_unit.SETUP_ROOT_MOUNT
 CONFIGS = ("lab", "ha-three-node")
 
 

@@ -6,7 +6,7 @@ consuming service (buckets, prefixes, the tier and lifecycle: the setup Job, _mi
 collection."""
 from __future__ import annotations
 
-from .._platform import INGRESS_CLASS, MIB, PlanError
+from .._platform import INGRESS_CLASS, MIB, PlanError, Unit
 
 STORAGE_CLASS = "openlakes-minio-local"
 COLD_TIER_NAME = "COLD"
@@ -90,7 +90,6 @@ def setup_spec(u) -> tuple:
     main = buckets["main"]
     mounts, users = [(u.own_secret(), SETUP_ROOT_MOUNT)], []
     for consumer, decl in u.consumers("grants"):
-        from .._platform import Unit
         user = Unit(u.inp, consumer).minio_user(u.name)
         path = f"/secrets/{consumer}"
         mounts.append((user["secret"], path))

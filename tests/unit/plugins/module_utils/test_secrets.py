@@ -46,7 +46,7 @@ def test_airflow_fernet_key_is_valid():
 def test_missing_keys_and_filling_only_them():
     assert _secrets.missing_keys(SETS["redis"], {}) == ["password"]
     assert _secrets.missing_keys(SETS["redis"], {"password": "x"}) == []
-    added = _secrets.generate(SETS["nessie"], only={"username": "nessie", "password": "kept"})
+    added = _secrets.generate(SETS["nessie"], current={"username": "nessie", "password": "kept"})
     assert set(added) == {"s3-access-key", "s3-secret-key"}
 
 
@@ -73,5 +73,5 @@ def test_ui_auth_carries_a_bcrypt_htpasswd_line_of_its_own_password():
     assert bcrypt.checkpw(values["password"].encode(), digest.encode())
     assert not bcrypt.checkpw(b"wrong", digest.encode())
     assert _secrets.missing_keys(SETS["ui-auth"], {"username": "a", "password": "b"}) == ["users"]
-    again = _secrets.generate(SETS["ui-auth"], only={"username": "admin", "password": "pw"})
+    again = _secrets.generate(SETS["ui-auth"], current={"username": "admin", "password": "pw"})
     assert set(again) == {"users"} and bcrypt.checkpw(b"pw", again["users"].split(":", 1)[1].encode())
