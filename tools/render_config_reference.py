@@ -52,6 +52,11 @@ def render() -> str:
     _rows(schema["$defs"]["host_storage"], schema, "storage.hosts.<host>", host_rows)
     comp_rows: list[str] = []
     _rows(schema["$defs"]["component"], schema, "components.<name>", comp_rows)
+    setting_rows: list[str] = []
+    for name, comp in manifest["components"].items():
+        settings = comp.get("settings") or {}
+        if settings:
+            _rows({"properties": settings}, schema, f"components.{name}", setting_rows)
     lines = [
         "# core-config.yaml reference",
         "",
@@ -75,6 +80,14 @@ def render() -> str:
         "| Key | Type | Default | Meaning |",
         "|---|---|---|---|",
         *comp_rows,
+        "",
+        "## Component settings",
+        "",
+        "Keys only some components have (`settings` in `platform/components.yml`).",
+        "",
+        "| Key | Type | Default | Meaning |",
+        "|---|---|---|---|",
+        *setting_rows,
         "",
         "## Components",
         "",

@@ -57,15 +57,25 @@ def load_schema(manifest: dict, path: str = SCHEMA_FILE) -> dict:
     existing["propertyNames"] = {"enum": all_credential_sets(manifest)}
     props = schema["properties"]["components"]["properties"]
     for name, comp in manifest["components"].items():
-        implemented = comp.get("implemented", True)
-        on = comp.get("default_enabled", implemented)
-        props[name] = {
-            "description": f"Layer {comp['layer']}: {name}" + ("" if implemented else " (not implemented yet in this version)"),
-            "allOf": [{"$ref": "#/$defs/component"}],
-            "default": {"enabled": on},
-        }
-        props[name]["properties"] = {"enabled": {"default": on}}
+        props[name] = component_schema(schema, name, comp)
     return schema
+
+
+def component_schema(schema: dict, name: str, comp: dict) -> dict:
+    """`components.<name>`: the keys every component has ($defs.component) plus the component's own
+    `settings` (platform/components.yml: JSON schema per key, each with a description and a default)."""
+    implemented = comp.get("implemented", True)
+    on = comp.get("default_enabled", implemented)
+    base = copy.deepcopy(schema["$defs"]["component"])
+    settings = copy.deepcopy(comp.get("settings") or {})
+    clash = sorted(set(settings) & set(base["properties"]))
+    if clash:
+        raise ValueError(f"platform/components.yml: components.{name}.settings redefines {', '.join(clash)}")
+    base["properties"].update(settings)
+    base["properties"]["enabled"] = dict(base["properties"]["enabled"], default=on)
+    base["description"] = f"Layer {comp['layer']}: {name}" + ("" if implemented else " (not implemented yet in this version)")
+    base["default"] = {"enabled": on}
+    return base
 
 
 def _resolve(schema: dict, root: dict) -> dict:

@@ -182,6 +182,15 @@ class Unit:
     def enabled(self, component: str) -> bool:
         return self.inp.enabled(component)
 
+    def setting(self, key: str):
+        """The component's own setting `components.<name>.<key>` (declared under `settings` in
+        platform/components.yml; the schema filled its default)."""
+        if key not in (self.comp.get("settings") or {}):
+            raise PlanError(f"the builder of {self.name} read the setting {key}, which platform/components.yml does "
+                            f"not declare under components.{self.name}.settings")
+        self.inp.used.add((self.name, self.name, "setting", key))
+        return self.override.get(key)
+
     def sizing(self) -> dict:
         return self.comp.get("profiles", {}).get(self.inp.profile, {})
 

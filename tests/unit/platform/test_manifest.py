@@ -51,6 +51,9 @@ def missing_pieces(name: str) -> list:
     schema = _config.load_schema(MANIFEST)
     if name not in schema["properties"]["components"]["properties"]:
         out.append(f"the schema entry components.{name}")
+    for key, spec in (comp.get("settings") or {}).items():
+        if not spec.get("description") or "default" not in spec:
+            out.append(f"a description and a default for its setting {key}")
     for provider, decl in (comp.get("consumes") or {}).items():
         provides = (COMPONENTS.get(provider) or {}).get("provides") or {}
         for port in decl.get("services") or []:
@@ -105,6 +108,8 @@ def test_builders_use_exactly_what_their_components_declare(config):
             declared |= {(name, provider, "services", p) for p in decl.get("services") or []}
             declared |= {(name, provider, "credentials", c) for c in decl.get("credentials") or []}
             declared |= {(name, provider, what, None) for what in ("database", "grants") if decl.get(what)}
+        # Every setting the schema accepts is read by the component's builders (nothing accepted and ignored).
+        declared |= {(name, name, "setting", key) for key in comp.get("settings") or {}}
     assert declared == inputs.used, f"declared, never used: {sorted(declared - inputs.used)}"
 
 
