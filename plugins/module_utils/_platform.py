@@ -396,7 +396,8 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
             nodes.append({"name": rel["name"], "type": "release", "component": name, "layer": comp["layer"],
                           "namespace": inp.namespace(name, rel), "chart": _chart(inp, unit, rel), "values": values,
                           "depends_on": list(dict.fromkeys(deps)),
-                          "timeout": inp.config["timeouts"]["release_seconds"]})
+                          "timeout": inp.config["timeouts"]["release_seconds"],
+                          **({"crds": rel["crds"]} if rel.get("crds") else {})})
         for obj in getattr(unit_mod, "objects", lambda _u, _b: [])(unit, build_values):
             nodes.append({"type": "objects", "component": name, "layer": comp["layer"], "depends_on": [],
                           "data_from": {}, **obj})
