@@ -205,8 +205,44 @@ def cnpg_database(obj) -> Status:
     return Status(False, f"not applied yet{': ' + st['message'] if st.get('message') else ''}")
 
 
+# Strimzi's reasons for a resource it will not reconcile until the resource changes (its exception's name).
+STRIMZI_FATAL = ("InvalidResourceException", "InvalidConfigurationException")
+
+
+def strimzi_resource(obj) -> Status:
+    """A Strimzi Kafka, KafkaUser or KafkaTopic: ready when the operator reports `Ready=True` for the current
+    generation; `NotReady=True` says why not (fatal for a resource Strimzi refuses as invalid); no status at all
+    means the operator has not reconciled it yet."""
+    st, gen = obj.get("status") or {}, (obj.get("metadata") or {}).get("generation")
+    kind = obj.get("kind", "resource")
+    if not st.get("conditions"):
+        return Status(False, f"waiting for the Strimzi operator to reconcile the {kind}")
+    if gen is not None and st.get("observedGeneration") is not None and st["observedGeneration"] < gen:
+        return Status(False, "the Strimzi operator has not reconciled the latest spec yet")
+    ready, not_ready = _cond(obj, "Ready"), _cond(obj, "NotReady")
+    if ready and ready.get("status") == "True":
+        return READY
+    why = not_ready if not_ready and not_ready.get("status") == "True" else ready or {}
+    reason = why.get("reason", "")
+    return Status(False, f"{kind} not ready: {reason} {why.get('message', '')}".strip(), reason in STRIMZI_FATAL)
+
+
+def strimzi_node_pool(obj) -> Status:
+    """A KafkaNodePool has no Ready condition: the Kafka it belongs to says whether its brokers serve; the pool is
+    ready once the operator has assigned a node ID to each of its replicas for the current generation."""
+    st, gen = obj.get("status") or {}, (obj.get("metadata") or {}).get("generation")
+    want = int((obj.get("spec") or {}).get("replicas", 0))
+    if gen is not None and (st.get("observedGeneration") or 0) < gen:
+        return Status(False, "waiting for the Strimzi operator to reconcile the node pool")
+    have = len(st.get("nodeIds") or [])
+    return READY if have == want else Status(False, f"{have}/{want} nodes assigned")
+
+
 # Custom resources of operators whose readiness is their own status, not kstatus conventions (apiVersion group, kind).
-OPERATOR_KINDS = {("postgresql.cnpg.io", "Cluster"): cnpg_cluster, ("postgresql.cnpg.io", "Database"): cnpg_database}
+OPERATOR_KINDS = {("postgresql.cnpg.io", "Cluster"): cnpg_cluster, ("postgresql.cnpg.io", "Database"): cnpg_database,
+                  ("kafka.strimzi.io", "Kafka"): strimzi_resource, ("kafka.strimzi.io", "KafkaUser"): strimzi_resource,
+                  ("kafka.strimzi.io", "KafkaTopic"): strimzi_resource,
+                  ("kafka.strimzi.io", "KafkaNodePool"): strimzi_node_pool}
 
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
