@@ -34,7 +34,7 @@ def objects(plan, name):
 
 
 def test_lab_plan_has_every_layer_01_release_in_dependency_order():
-    rel = releases(values_configs.plan(LAB))
+    rel = {n: r for n, r in releases(values_configs.plan(LAB)).items() if r["layer"] == "01"}
     assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
                          "cnpg-operator", "postgresql", "redis", "nessie"]
     assert deps(rel["minio"]) == ["minio-volumes", "minio-cold"]
@@ -162,9 +162,10 @@ def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
     rel = releases(values_configs.plan(LAB))
     pg = rel["postgresql"]["values"]
     assert pg["fullnameOverride"] == "postgresql" and pg["cluster"]["instances"] == 3
-    assert pg["cluster"]["roles"] == [{"name": "nessie", "ensure": "present", "login": True, "superuser": False,
-                                       "passwordSecret": {"name": "openlakes-nessie-credentials"}}]
-    assert pg["databases"] == [{"name": "nessie", "owner": "nessie", "ensure": "present"}]
+    assert pg["cluster"]["roles"] == [{"name": name, "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": f"openlakes-{name}-credentials"}}
+                                      for name in ("nessie", "apicurio")]
+    assert pg["databases"] == [{"name": name, "owner": name, "ensure": "present"} for name in ("nessie", "apicurio")]
     assert pg["cluster"]["superuserSecret"] == "openlakes-postgresql-credentials"
     assert pg["cluster"]["storage"] == {"size": "5Gi", "storageClass": "longhorn"}
     nessie = rel["nessie"]["values"]
