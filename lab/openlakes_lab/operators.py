@@ -138,9 +138,15 @@ def play_cnpg(api) -> None:
 # --- Strimzi ---------------------------------------------------------------------------
 
 def _strimzi_status(custom, plural: str, obj: dict, status: dict) -> None:
-    """Patches the status only when a field of it differs (no write, no event, when nothing changed)."""
+    """Patches the status only when a field of it differs (no write, no event, when nothing changed). A condition
+    keeps its lastTransitionTime while its type, status and reason stay, as Strimzi's do."""
     status = dict(status, observedGeneration=obj["metadata"].get("generation", 1))
     current = obj.get("status") or {}
+    before = {(c.get("type"), c.get("status"), c.get("reason")): c.get("lastTransitionTime")
+              for c in current.get("conditions") or []}
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    status["conditions"] = [dict(c, lastTransitionTime=before.get((c.get("type"), c.get("status"), c.get("reason")))
+                                 or stamp) for c in status.get("conditions") or []]
     if {k: current.get(k) for k in status} != status:
         meta = obj["metadata"]
         custom.patch_namespaced_custom_object_status(STRIMZI, STRIMZI_VERSION, meta["namespace"], plural, meta["name"],

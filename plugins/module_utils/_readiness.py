@@ -205,14 +205,16 @@ def cnpg_database(obj) -> Status:
     return Status(False, f"not applied yet{': ' + st['message'] if st.get('message') else ''}")
 
 
-# Strimzi's reasons for a resource it will not reconcile until the resource changes (its exception's name).
-STRIMZI_FATAL = ("InvalidResourceException", "InvalidConfigurationException")
+# Strimzi's reasons for a resource it will not reconcile until something changes (its exception's name). Strimzi also
+# reports them for a moment that heals by itself (a Kafka reconciled before its node pool arrived, in the same helm
+# apply), so they are fatal once they have lasted `grace_seconds` (as image pull errors are).
+STRIMZI_INVALID = ("InvalidResourceException", "InvalidConfigurationException")
 
 
-def strimzi_resource(obj) -> Status:
+def strimzi_resource(obj, now=None, grace_seconds=10.0) -> Status:
     """A Strimzi Kafka, KafkaUser or KafkaTopic: ready when the operator reports `Ready=True` for the current
-    generation; `NotReady=True` says why not (fatal for a resource Strimzi refuses as invalid); no status at all
-    means the operator has not reconciled it yet."""
+    generation; `NotReady=True` says why not (fatal when Strimzi has refused the resource as invalid for
+    `grace_seconds`); no status at all means the operator has not reconciled it yet."""
     st, gen = obj.get("status") or {}, (obj.get("metadata") or {}).get("generation")
     kind = obj.get("kind", "resource")
     if not st.get("conditions"):
@@ -224,7 +226,12 @@ def strimzi_resource(obj) -> Status:
         return READY
     why = not_ready if not_ready and not_ready.get("status") == "True" else ready or {}
     reason = why.get("reason", "")
-    return Status(False, f"{kind} not ready: {reason} {why.get('message', '')}".strip(), reason in STRIMZI_FATAL)
+    fatal = False
+    if reason in STRIMZI_INVALID:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        since = _parse_time(why.get("lastTransitionTime"))
+        fatal = since is None or (now - since).total_seconds() >= grace_seconds
+    return Status(False, f"{kind} not ready: {reason} {why.get('message', '')}".strip(), fatal)
 
 
 def strimzi_node_pool(obj) -> Status:
@@ -258,7 +265,11 @@ STATIC = {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "Clust
           "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "Endpoints", "EndpointSlice"}
 
 
-def assess(obj, wait_for_load_balancer=False) -> Status:
+# Operator kinds whose verdict depends on how long a state has lasted (now, grace_seconds).
+TIMED = {strimzi_resource}
+
+
+def assess(obj, wait_for_load_balancer=False, now=None, grace_seconds=10.0) -> Status:
     kind = obj.get("kind", "")
     if kind == "Service":
         return service(obj, wait_for_load_balancer)
@@ -268,7 +279,8 @@ def assess(obj, wait_for_load_balancer=False) -> Status:
         return READY
     group = str(obj.get("apiVersion", "")).rpartition("/")[0]
     if (group, kind) in OPERATOR_KINDS:
-        return OPERATOR_KINDS[(group, kind)](obj)
+        predicate = OPERATOR_KINDS[(group, kind)]
+        return predicate(obj, now, grace_seconds) if predicate in TIMED else predicate(obj)
     return generic(obj)
 
 

@@ -173,7 +173,8 @@ spec:
   scope: Namespaced
   versions:{versions}
 """)
-    (chart / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gadgets}\ndata: {a: b}\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {a: b}\n")
     return _helm.ChartRef("gadgets", version, path=str(chart))
 
 
