@@ -32,6 +32,7 @@ INGRESS_CLASS = "traefik"
 COLLECTION_CHARTS = "collection://charts"
 MIB = 1024 * 1024
 NS_PREFIX = "namespace/"
+HEAP_PERCENT = 70   # a JVM's heap, in percent of its container's memory limit (Unit.heap_options)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class Endpoint:
     port: int
     scheme: str = "http"
     path: str = ""
+    region: str = ""
 
     @property
     def host(self) -> str:
@@ -235,7 +237,7 @@ class Unit:
         """JVM options that bound the heap by the container's memory limit (one mechanism for every JVM)."""
         if not self.comp.get("jvm"):
             raise PlanError(f"{self.name}: heap_options() is for components marked `jvm: true` in platform/components.yml")
-        return "-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"
+        return f"-XX:MaxRAMPercentage={HEAP_PERCENT}.0 -XX:+ExitOnOutOfMemoryError"
 
     def image(self, release: dict, index: int = 0) -> dict:
         """The release's `index`-th image as {repository, tag}: core-config's `components.<name>.image` replaces the
@@ -304,9 +306,14 @@ class Unit:
                 "keys": {role: key for role, (key, _spec) in account.keys}}
 
     def database(self, provider: str = "postgresql") -> dict:
-        """This component's own PostgreSQL database and role (named after the component)."""
+        """This component's own PostgreSQL role (named after the component) and, unless its declaration is
+        `database: {access: read}`, its own database. A read-only role owns no database and reads data only."""
         acc = self.account(provider, "database")
-        return {"name": self.name, "user": acc["user"], "secret": acc["secret"],
+        decl = self.comp["consumes"][provider]["database"]
+        access = decl.get("access", "readwrite") if isinstance(decl, dict) else "readwrite"
+        data = self.inp.manifest["components"][provider]["provides"]["databases"].get("data_database")
+        return {"name": self.name if access == "readwrite" else None, "user": acc["user"], "access": access,
+                "data_database": data, "secret": acc["secret"],
                 "username_key": acc["keys"]["username"], "password_key": acc["keys"]["password"]}
 
     def minio_user(self, provider: str = "minio") -> dict:
@@ -338,7 +345,7 @@ def endpoint(inp: Inputs, provider: str, port: str) -> Endpoint:
     spec = inp.manifest["components"][provider]["provides"]["services"][port]
     release = next(r for r in inp.manifest["components"][provider]["releases"] if r["name"] == spec["release"])
     return Endpoint(spec["service"], inp.namespace(provider, release), int(spec["port"]),
-                    spec.get("scheme", "http"), spec.get("path", ""))
+                    spec.get("scheme", "http"), spec.get("path", ""), spec.get("region", ""))
 
 
 # --- the plan -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
-cluster. The first run prepares the hosts and deploys layers 01 and 03 from the chart mirror; the second
+cluster. The first run prepares the hosts and deploys layers 01, 02 and 03 from the chart mirror; the second
 run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
 and no credential appears in any release or in the playbook's output.
 
@@ -19,13 +19,12 @@ from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
-LAYER01 = ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup", "cnpg-operator",
-           "postgresql", "redis", "nessie"]
-LAYER03 = ["strimzi", "kafka", "apicurio"]
-LAYERS = {"01 storage": LAYER01, "03 streaming": LAYER03}
+LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
+                         "cnpg-operator", "postgresql", "redis", "nessie"],
+          "02 compute": ["spark-operator", "spark", "trino"],
+          "03 streaming": ["strimzi", "kafka", "apicurio"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-# The wiring table's rows: layer 01's and layer 03's.
-LINKS = 9
+LINKS = 20   # the lab's declared links (consumer -> provider), each a row of the wiring table
 LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
                  "apicurio -> postgresql  database role (provider side)"]
 RUNS: dict = {}
@@ -77,7 +76,7 @@ def wiring(out: str) -> list:
     return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
-def test_first_run_prepares_the_hosts_and_deploys_layers_01_and_03(lab):
+def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_and_03(lab):
     res = site()
     RUNS["first"] = res
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
@@ -86,13 +85,13 @@ def test_first_run_prepares_the_hosts_and_deploys_layers_01_and_03(lab):
     text = re.sub(r"\s+", " ", summary(res.stdout))  # the YAML callback folds long lines
     assert "Layers (profile compact):" in text, text
     layers = []
-    for name, releases in LAYERS.items():
-        layer = re.search(rf"{name}: {len(releases)} release\(s\), \d+ other node\(s\) in [0-9.]+ s "
-                          rf"\(critical path [0-9.]+ s\)", text)
-        assert layer, (name, text)
+    for title, names in LAYERS.items():
+        layer = re.search(title + r": %d release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)"
+                          % len(names), text)
+        assert layer, text
         layers.append(layer.group(0))
-    whole = re.search(rf"Whole deploy: [0-9.]+ s over {len(LAYERS)} layer\(s\); critical path of the whole graph "
-                      rf"[0-9.]+ s", text)
+    whole = re.search(r"Whole deploy: [0-9.]+ s over %d layer\(s\); critical path of the whole graph [0-9.]+ s"
+                      % len(LAYERS), text)
     assert whole, text
     print(f"\nfirst run: {res.wall:.1f} s; {'; '.join(layers)}; {whole.group(0)}")
     rows = wiring(res.stdout)
@@ -171,13 +170,14 @@ def test_every_ui_is_routed_by_traefik_over_tls(api):
     for ing in net.list_ingress_for_all_namespaces().items:
         for rule in ing.spec.rules:
             hosts[rule.host] = ing.metadata.annotations or {}
-    for ui in ("longhorn", "minio", "nessie", "registry"):
+    for ui in ("longhorn", "minio", "nessie", "spark", "trino", "registry"):
         ann = hosts[f"{ui}.openlakes.lab.internal"]
         assert ann["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
         assert ann["traefik.ingress.kubernetes.io/router.tls"] == "true"
-    for ui in ("longhorn", "registry"):
+    for ui in ("longhorn", "spark", "registry"):   # no login of their own: basic auth in front
         assert hosts[f"{ui}.openlakes.lab.internal"]["traefik.ingress.kubernetes.io/router.middlewares"] == \
             "openlakes-ui-auth@kubernetescrd"
+    assert "traefik.ingress.kubernetes.io/router.middlewares" not in hosts["trino.openlakes.lab.internal"]
     core = client.CoreV1Api(api)
     tls = core.read_namespaced_secret("openlakes-wildcard-tls", "traefik")
     assert tls.type == "kubernetes.io/tls"

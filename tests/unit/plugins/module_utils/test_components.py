@@ -34,9 +34,9 @@ def objects(plan, name):
 
 
 def test_lab_plan_has_every_layer_01_release_in_dependency_order():
-    rel = {n: r for n, r in releases(values_configs.plan(LAB)).items() if r["layer"] == "01"}
+    rel = {n: r for n, r in releases(values_configs.plan(LAB)).items() if r["layer"] in ("01", "02")}
     assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
-                         "cnpg-operator", "postgresql", "redis", "nessie"]
+                         "cnpg-operator", "postgresql", "redis", "nessie", "spark-operator", "spark", "trino"]
     assert deps(rel["minio"]) == ["minio-volumes", "minio-cold"]
     assert deps(rel["postgresql"]) == ["cnpg-operator", "longhorn"]
     # Implied by nessie's consumption: postgresql's rw Service and database, minio's s3 Service and its user.
@@ -60,7 +60,11 @@ def test_no_credential_is_ever_a_value(name):
     names.add((config["networking"]["tls"].get("user_certificates") or {}).get("existing_secret"))
     for rel in plan["releases"]:
         for found in _helm.secret_strings(rel["values"]):
-            # Under a credential-looking key there are only Secret names and the keys inside them.
+            # Under a credential-looking key there are only Secret names and the keys inside them, or a reference
+            # <Secret>:<key> (Spark's spark.kubernetes.*.secretKeyRef.*).
+            secret, _sep, key = found.partition(":")
+            if key and secret in names:
+                found = key
             assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
                                                "s3-access-key", "s3-secret-key",
                                                "api-token", "openlakes-cloudflare-api-token",
@@ -85,14 +89,21 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
     # the setup Job makes them (minio-setup), each consumer's user limited to its grants.
     assert (minio["users"], minio["policies"], minio["buckets"], minio["customCommands"]) == ([], [], [], [])
     setup = rel["minio-setup"]["values"]
-    assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"},
-                                {"name": "openlakes-nessie-credentials", "mountPath": "/secrets/nessie"}]
+    assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"}] + [
+        {"name": f"openlakes-{c}-credentials", "mountPath": f"/secrets/{c}"} for c in ("nessie", "spark", "trino")]
     assert setup["image"] == {"repository": "docker.io/pgsty/mc", "tag": "RELEASE.2026-03-13T08-57-32Z",
                               "pullPolicy": "IfNotPresent"}
     spec, _mounts = minio_unit.setup_spec(_platform.Unit(values_configs.inputs(LAB), "minio"))
-    assert spec["users"] == [{"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
-                              "secret_key_file": "s3-secret-key",
-                              "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}]
+    users = {u["name"]: u for u in spec["users"]}
+    assert users["nessie"] == {"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
+                               "secret_key_file": "s3-secret-key",
+                               "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}
+    # Each consumer's grants, and only those: Trino reads raw/ and writes its metastore and the warehouse.
+    assert [(g["prefix"], g["access"]) for g in users["trino"]["grants"]] == [
+        ("warehouse/", "readwrite"), ("trino-metastore/", "readwrite"), ("raw/", "read")]
+    # Every granted prefix exists before its consumer starts (Spark's event log directory, Trino's metastore).
+    main = next(b for b in spec["buckets"] if b["name"] == "openlakes")
+    assert main["prefixes"] == ["raw/", "warehouse/", "spark-history/", "checkpoints/", "trino-metastore/"]
     assert spec["hot"]["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000"
     assert "openlakes-notebooks" not in json.dumps(spec["users"])
 
@@ -162,10 +173,16 @@ def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
     rel = releases(values_configs.plan(LAB))
     pg = rel["postgresql"]["values"]
     assert pg["fullnameOverride"] == "postgresql" and pg["cluster"]["instances"] == 3
-    assert pg["cluster"]["roles"] == [{"name": name, "ensure": "present", "login": True, "superuser": False,
-                                       "passwordSecret": {"name": f"openlakes-{name}-credentials"}}
-                                      for name in ("nessie", "apicurio")]
+    assert pg["cluster"]["roles"] == [{"name": "nessie", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-nessie-credentials"}},
+                                      # Trino's postgresql catalog: a read-only role of its own, no database.
+                                      {"name": "trino", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-trino-credentials"},
+                                       "inRoles": ["pg_read_all_data"]},
+                                      {"name": "apicurio", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-apicurio-credentials"}}]
     assert pg["databases"] == [{"name": name, "owner": name, "ensure": "present"} for name in ("nessie", "apicurio")]
+    assert pg["cluster"]["initdb"] == {"database": "app", "owner": "app"}
     assert pg["cluster"]["superuserSecret"] == "openlakes-postgresql-credentials"
     assert pg["cluster"]["storage"] == {"size": "5Gi", "storageClass": "longhorn"}
     nessie = rel["nessie"]["values"]
@@ -249,8 +266,9 @@ def test_the_collection_charts_are_paths_with_the_pinned_version():
 
 def test_disabled_components_leave_no_release():
     config = copy.deepcopy(LAB)
-    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c != "nessie"]
-    assert "nessie" not in releases(values_configs.plan(config))
+    gone = {"nessie", "spark", "trino"}   # what consumes nessie goes with it (the config check says so first)
+    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c not in gone]
+    assert not gone & {r["component"] for r in releases(values_configs.plan(config)).values()}
 
 
 @pytest.mark.parametrize("text, want", [("32Gi", 32 * 2 ** 30), ("512Mi", 512 * 2 ** 20), ("1G", 10 ** 9),
@@ -294,3 +312,54 @@ def test_core_config_image_and_resources_are_honoured_on_the_main_release():
     assert minio["minio"]["values"]["image"]["tag"] == "RELEASE.2026-05-01T00-00-00Z"
     assert minio["minio"]["values"]["mcImage"]["tag"] == "RELEASE.2026-03-13T08-57-32Z", "only the main image"
     assert minio["minio-cold"]["values"]["image"]["tag"] == "RELEASE.2026-03-14T12-00-00Z", "only the main release"
+
+
+TRINO_KNOWN = yaml.safe_load((Path(__file__).parent / "trino_properties.yml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_trino_property_is_one_trino_knows(name):
+    """A single unknown catalog or config property stops Trino from starting: each generated one is known to 480."""
+    values = releases(values_configs.plan(CONFIGS[name][0]))["trino"]["values"]
+    for catalog, text in values["catalogs"].items():
+        props = dict(line.split("=", 1) for line in text.splitlines() if line)
+        known = set(TRINO_KNOWN[props["connector.name"]]) | set(TRINO_KNOWN["s3"])
+        assert not set(props) - known, (catalog, sorted(set(props) - known))
+        if props.get("fs.native-s3.enabled") == "true":
+            # Without endpoint, region and path style Trino's native S3 goes to AWS (DATAPATH.md pitfall 5, 7).
+            assert {"s3.endpoint", "s3.region", "s3.path-style-access"} <= set(props), catalog
+        assert not [v for v in props.values() if "password" in v.lower() and not v.startswith("${ENV:")], catalog
+    extra = {p.split("=", 1)[0] for p in values["additionalConfigProperties"]}
+    assert extra <= set(TRINO_KNOWN["config"]), sorted(extra - set(TRINO_KNOWN["config"]))
+
+
+def test_trino_catalogs_and_sizing_for_three_hosts():
+    values = releases(values_configs.plan(CONFIGS["ha-three-node"][0]))["trino"]["values"]
+    assert set(values["catalogs"]) >= {"lakehouse", "postgresql", "raw"}
+    lake = values["catalogs"]["lakehouse"]
+    assert "iceberg.rest-catalog.uri=http://nessie.openlakes.svc.cluster.local:19120/iceberg\n" in lake
+    assert "s3.aws-access-key=${ENV:TRINO_S3_ACCESS_KEY}\n" in lake
+    pg = values["catalogs"]["postgresql"]
+    assert "connection-url=jdbc:postgresql://postgresql-ro.openlakes.svc.cluster.local:5432/app\n" in pg
+    assert values["server"]["workers"] == 2 and values["coordinator"]["config"]["nodeScheduler"]["includeCoordinator"] is False
+    # Every credential is an environment variable from Trino's own Secret.
+    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in values["env"]} == {"openlakes-trino-credentials"}
+    single = releases(values_configs.plan(CONFIGS["single-node"][0]))["trino"]["values"]
+    assert single["server"]["workers"] == 0 and single["coordinator"]["config"]["nodeScheduler"]["includeCoordinator"]
+
+
+def test_one_spark_configuration_for_the_operator_and_the_history_server():
+    rel = releases(values_configs.plan(LAB))
+    conf = rel["spark"]["values"]["defaults"]["properties"]
+    assert conf["spark.sql.defaultCatalog"] == "lakehouse"
+    assert conf["spark.sql.catalog.lakehouse.uri"] == "http://nessie.openlakes.svc.cluster.local:19120/iceberg"
+    assert conf["spark.eventLog.dir"] == conf["spark.history.fs.logDirectory"] == "s3a://openlakes/spark-history/"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    # Spark's own MinIO user, by reference to its Secret, in drivers and executors alike.
+    assert conf["spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY"] == "openlakes-spark-credentials:s3-secret-key"
+    operator = rel["spark-operator"]["values"]
+    assert {"name": "LoadSparkDefaults", "enabled": True} in operator["controller"]["featureGates"]
+    mount = next(m for m in operator["controller"]["volumeMounts"] if m["name"] == "spark-defaults")
+    assert {"name": "SPARK_CONF_DIR", "value": mount["mountPath"]} in operator["controller"]["env"]
+    assert rel["spark-operator"]["depends_on"][1] == "spark", "the ConfigMap exists before the operator mounts it"
+    assert operator["spark"]["jobNamespaces"] == ["openlakes"]
