@@ -60,9 +60,11 @@ def produce_consume(args) -> dict:
 def scram_upsert(args) -> dict:
     admin = AdminClient({"bootstrap.servers": args.bootstrap, "security.protocol": args.security_protocol})
     users = json.load(sys.stdin)
-    upserts = [UserScramCredentialUpsertion(u["user"], ScramCredentialInfo(getattr(ScramMechanism, u["mechanism"].replace("-", "_")),
-                                                                            u["iterations"]), u["password"].encode())
-               for u in users]
+    upserts = []
+    for u in users:
+        mechanism = getattr(ScramMechanism, u["mechanism"].replace("-", "_"))
+        upserts.append(UserScramCredentialUpsertion(u["user"], ScramCredentialInfo(mechanism, u["iterations"]),
+                                                    u["password"].encode()))
     for future in admin.alter_user_scram_credentials(upserts).values():
         future.result(timeout=args.timeout)
     described = admin.describe_user_scram_credentials([u["user"] for u in users])
