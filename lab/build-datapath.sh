@@ -83,7 +83,7 @@ client_venv() {
   key=$(sha256sum "$repo/requirements/datapath.txt" | cut -c1-12)
   dir="$cache/venv-$key"
   [ -x "$dir/bin/python" ] && [ -f "$dir/.installed" ] && return 0
-  log "creating the Iceberg client venv (requirements/datapath.txt)"
+  log "creating the clients' venv (requirements/datapath.txt: pyiceberg, confluent-kafka)"
   rm -rf "$dir"
   python3 -m venv "$dir"
   "$dir/bin/pip" install -q --disable-pip-version-check -r "$repo/requirements/datapath.txt" >&2

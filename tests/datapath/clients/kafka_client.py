@@ -16,7 +16,7 @@ from confluent_kafka.admin import AdminClient, ScramCredentialInfo, ScramMechani
 
 def client_config(args) -> dict:
     conf = {"bootstrap.servers": args.bootstrap, "security.protocol": args.security_protocol,
-            "client.id": "openlakes-datapath"}
+            "client.id": "openlakes-datapath", "log_level": 2}   # errors reach error_cb; librdkafka's log says them again
     if args.mechanism:
         with open(args.password_file, encoding="utf-8") as fh:
             password = fh.read()
