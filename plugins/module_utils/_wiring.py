@@ -219,3 +219,17 @@ def table(rows: list) -> list:
         out.append(f"{head}  {r['what']:<30} {'ok' if r['ok'] else 'FAILED: ' + '; '.join(r['problems'])}")
         out.append(f"{'':<{width}}  {'':<30} ({r['checked']})")
     return out
+
+
+def run(cluster, links: list, releases: list) -> dict:
+    """The whole check: the rows, the release states, the table, and `failed`/`msg` listing every mismatch."""
+    live = Live(cluster)
+    rows = check(live, links)
+    states = release_rows(live, releases)
+    result = {"changed": False, "rows": rows, "releases": states, "table": table(rows)}
+    bad = [f"{r['consumer']} -> {r['provider']} ({r['what']}): {'; '.join(r['problems'])}" for r in rows if not r["ok"]]
+    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in states if not r["ok"]]
+    if bad:
+        result.update(failed=True, msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad))
+    return result
+
