@@ -24,7 +24,7 @@ LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "min
           "02 compute": ["spark-operator", "spark", "trino"],
           "03 streaming": ["strimzi", "kafka", "apicurio"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-LINKS = 20   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LINKS = 23   # the lab's declared links (consumer -> provider), each a row of the wiring table
 LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
                  "apicurio -> postgresql  database role (provider side)"]
 RUNS: dict = {}
