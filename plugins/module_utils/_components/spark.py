@@ -83,7 +83,8 @@ def spark_operator(u, release: dict) -> dict:
     controller, kubectl = u.image(release, 0), u.image(release, 1)
     return {
         "image": {"registry": "", "repository": controller["repository"], "tag": controller["tag"]},
-        "hook": {"upgradeCrd": True, "image": {"registry": "", "repository": kubectl["repository"], "tag": kubectl["tag"]}},
+        # The collection applies the chart's CRDs itself (`crds: apply`): the chart's own upgrade hook is off.
+        "hook": {"upgradeCrd": False, "image": {"registry": "", "repository": kubectl["repository"], "tag": kubectl["tag"]}},
         "controller": {
             # Every submission starts from the platform's configuration (SPARK_CONF_DIR/spark-defaults.conf).
             "featureGates": [{"name": "PartialRestart", "enabled": False}, {"name": "LoadSparkDefaults", "enabled": True}],
