@@ -167,4 +167,3 @@ def test_an_optional_consumption_follows_its_provider():
     spark = next(n for n in off["nodes"] if n["name"] == "spark")
     assert not [k for k in spark["values"]["defaults"]["properties"] if "KAFKA" in k]
     assert not [l for l in off["wiring"] if l["provider"] == "kafka"]
-
