@@ -426,7 +426,9 @@ def component_dependencies(ctx):
     for name, comp in comps.items():
         if not ctx.enabled(name):
             continue
-        for need in list(comp.get("requires", [])) + [p for p in comp.get("consumes") or {} if p not in comp.get("requires", [])]:
+        consumed = [p for p, decl in (comp.get("consumes") or {}).items()
+                    if not decl.get("optional") and p not in comp.get("requires", [])]
+        for need in list(comp.get("requires", [])) + consumed:
             if not ctx.enabled(need):
                 yield ("components", name, "enabled"), (f"{name} needs {need}, which is disabled; enable "
                                                         f"components.{need} or disable {name}")

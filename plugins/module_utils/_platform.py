@@ -273,6 +273,11 @@ class Unit:
         return secret_of(self.inp, cset)
 
     # --- what it consumes --------------------------------------------------------------
+    def consumes(self, provider: str) -> bool:
+        """Whether this component consumes the provider in this configuration: declared, and the provider enabled
+        (a consumption marked `optional: true` applies only when its provider is on)."""
+        return provider in (self.comp.get("consumes") or {}) and self.inp.enabled(provider)
+
     def _declared(self, provider: str, what: str, item=None):
         if provider == self.name and provider not in (self.comp.get("consumes") or {}):
             return   # its own Service, not a declared link (a declared one, e.g. Grafana -> Prometheus, is checked)
@@ -375,6 +380,8 @@ def _implied_depends(inp: Inputs, component: str) -> list:
     """The releases a component's consumption makes it wait for."""
     out = []
     for provider, decl in (inp.manifest["components"][component].get("consumes") or {}).items():
+        if decl.get("optional"):
+            continue   # the provider may come with a later layer; the wiring check proves the link once both are up
         provides = inp.manifest["components"][provider].get("provides") or {}
         out += [provides["services"][p]["release"] for p in decl.get("services") or []]
         out += [provides[a.provided]["release"] for a in ACCOUNTS if decl.get(a.kind)]
@@ -532,7 +539,7 @@ def credential_sets(inp: Inputs) -> list:
             own_ns = (comps[name].get("credentials") or {}).get("namespace")
             add(name, inp.namespace(name, {"namespace": own_ns} if own_ns else None))
             for provider, decl in (comps[name].get("consumes") or {}).items():
-                if any(decl.get(a.kind) for a in ACCOUNTS):
+                if any(decl.get(a.kind) for a in ACCOUNTS) and inp.enabled(provider):
                     add(name, inp.namespace(provider))
     for name in comps:
         if not inp.enabled(name):

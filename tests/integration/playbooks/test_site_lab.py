@@ -27,7 +27,7 @@ LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "min
           "03 streaming": ["strimzi", "kafka", "apicurio"],
           "08 monitoring": ["alloy", "statsd-exporter"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-LINKS = 23   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LINKS = 26   # the lab's declared links (consumer -> provider), each a row of the wiring table
 LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
                  "apicurio -> postgresql  database role (provider side)"]
 LAYER08_LINKS = ["kube_prometheus_stack -> kube_prometheus_stack  service prometheus",

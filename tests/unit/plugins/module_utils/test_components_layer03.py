@@ -56,7 +56,10 @@ def test_the_lab_cluster_is_kraft_on_longhorn_volumes_that_outlive_it():
     # A JVM: memory limit = request, the collection's heap bound as Strimzi's -XX options.
     assert values["nodePool"]["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
     assert values["nodePool"]["jvmOptions"] == {"-XX": {"MaxRAMPercentage": "70.0", "ExitOnOutOfMemoryError": "true"}}
-    assert values["users"] == [] and values["metrics"]["enabled"] is True   # layer 08 is on in the lab
+    # One KafkaUser per client: Spark's (its optional consumption of Kafka), its password Spark's own key.
+    assert values["users"] == [{"name": "spark", "passwordSecret": {"name": "openlakes-spark-credentials",
+                                                                    "key": "kafka-password"}}]
+    assert values["metrics"]["enabled"] is True   # layer 08 is on in the lab
     # The Kafka resource waits for the operator (its CRDs) and Longhorn (its volumes).
     assert [d for d in rel["kafka"]["depends_on"] if not d.startswith("namespace/")] == ["strimzi", "longhorn"]
     assert rel["strimzi"]["crds"] == "apply" and "crds" not in rel["kafka"]
@@ -165,8 +168,8 @@ def test_a_kafka_client_gets_a_user_of_its_own_and_its_links(monkeypatch):
                  "secret": "openlakes-streamer-credentials", "username_key": "kafka-username",
                  "password_key": "kafka-password"}}
     # The Kafka release makes its KafkaUser, and the consumer waits for that release.
-    assert by["kafka"]["values"]["users"] == [{"name": "streamer", "passwordSecret": {
-        "name": "openlakes-streamer-credentials", "key": "kafka-password"}}]
+    assert {"name": "streamer", "passwordSecret": {"name": "openlakes-streamer-credentials", "key": "kafka-password"}} \
+        in by["kafka"]["values"]["users"]
     assert "kafka" in by["streamer"]["depends_on"]
     links = [(l["what"], l.get("secret", {}).get("namespace") or l["service"]["namespace"], l["in_releases"])
              for l in plan["wiring"] if l["consumer"] == "streamer"]

@@ -112,8 +112,11 @@ def test_wiring_links_are_the_declarations_with_names_from_the_providers():
     assert links[2]["in_releases"] == [{"name": "postgresql", "namespace": "openlakes"}]
     assert links[5]["secret"] == {"name": "openlakes-nessie-credentials", "namespace": "openlakes",
                                   "keys": ["s3-access-key", "s3-secret-key"]}
-    # Layer 02: Spark -> Nessie, Spark -> MinIO, Trino -> Nessie, Trino -> MinIO, Trino -> PostgreSQL (read only).
+    # Layer 02: Spark -> Nessie, Spark -> MinIO, Spark -> Kafka (optional: layer 03 is on), Trino -> Nessie,
+    # Trino -> MinIO, Trino -> PostgreSQL (read only).
     assert sorted({(l["consumer"], l["provider"], l["what"]) for l in every if l["consumer"] in ("spark", "trino")}) == [
+        ("spark", "kafka", "Kafka user (consumer side)"), ("spark", "kafka", "Kafka user (provider side)"),
+        ("spark", "kafka", "service bootstrap"),
         ("spark", "minio", "MinIO user (consumer side)"), ("spark", "minio", "MinIO user (provider side)"),
         ("spark", "minio", "service s3"), ("spark", "nessie", "service iceberg"),
         ("trino", "minio", "MinIO user (consumer side)"), ("trino", "minio", "MinIO user (provider side)"),
@@ -127,7 +130,7 @@ def test_without_values_the_plan_still_has_names_links_and_slices():
     inputs.hosts = {}
     plan = _platform.plan(inputs, build_values=False)
     assert all(n.get("values", {}) == {} for n in plan["nodes"] if n["type"] == "release")
-    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 23 and "01" in plan["slices"]
+    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 26 and "01" in plan["slices"]
 
 
 @pytest.mark.parametrize("live, want, holds", [
@@ -150,3 +153,19 @@ def test_secret_data_comes_from_files_or_vault_variables_at_apply_time(tmp_path)
         _objects.resolve_data(objs, {"token": {"variable": "missing"}}, {})
     with pytest.raises(_objects.ObjectError, match="cannot read /nonexistent for the Secret key k"):
         _objects.resolve_data(objs, {"k": {"file": "/nonexistent"}}, {})
+
+
+def test_an_optional_consumption_follows_its_provider():
+    """Spark consumes Kafka only while Kafka is on: no requirement, no deploy order, links only when both are on."""
+    on = values_configs.plan(LAB)
+    spark = next(n for n in on["nodes"] if n["name"] == "spark")
+    assert "kafka" not in spark["depends_on"], "the provider may come with a later layer"
+    conf = spark["values"]["defaults"]["properties"]
+    assert conf["spark.kubernetes.driverEnv.KAFKA_BOOTSTRAP_SERVERS"] == "kafka-kafka-bootstrap.openlakes.svc.cluster.local:9092"
+    assert conf["spark.kubernetes.executor.secretKeyRef.KAFKA_PASSWORD"] == "openlakes-spark-credentials:kafka-password"
+    config = copy.deepcopy(LAB)
+    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c not in ("kafka", "apicurio")]
+    off = _platform.plan(values_configs.inputs(config))
+    spark = next(n for n in off["nodes"] if n["name"] == "spark")
+    assert not [k for k in spark["values"]["defaults"]["properties"] if "KAFKA" in k]
+    assert not [l for l in off["wiring"] if l["provider"] == "kafka"]
