@@ -279,8 +279,8 @@ class Unit:
         return provider in (self.comp.get("consumes") or {}) and self.inp.enabled(provider)
 
     def _declared(self, provider: str, what: str, item=None):
-        if provider == self.name:
-            return
+        if provider == self.name and provider not in (self.comp.get("consumes") or {}):
+            return   # its own Service, not a declared link (a declared one, e.g. Grafana -> Prometheus, is checked)
         self.inp.used.add((self.name, provider, what, item))
         decl = (self.comp.get("consumes") or {}).get(provider)
         if decl is None or (item is not None and item not in (decl.get(what) or [])) or (item is None and not decl.get(what)):
@@ -335,6 +335,22 @@ class Unit:
                 "username_key": acc["keys"]["username"], "password_key": acc["keys"]["password"]}
 
     # --- what it provides ---------------------------------------------------------------
+    def monitor(self, selector: dict, namespace: str | None = None, **endpoint) -> dict:
+        """The component's monitor (a ServiceMonitor or PodMonitor, as `metrics` in platform/components.yml
+        declares it: kind, port name, path), selecting `selector` (Service or pod labels) in `namespace` (the
+        component's own by default); `endpoint` adds fields of the scrape endpoint (basicAuth, params)."""
+        decl = self.comp.get("metrics")
+        if not decl:
+            raise PlanError(f"{self.name}: monitor() needs `metrics` under components.{self.name} in "
+                            f"platform/components.yml")
+        ns = namespace or self.ns
+        endpoints = "endpoints" if decl["kind"] == "ServiceMonitor" else "podMetricsEndpoints"
+        return {"apiVersion": "monitoring.coreos.com/v1", "kind": decl["kind"],
+                "metadata": {"name": f"openlakes-{self.name.replace('_', '-')}", "namespace": ns,
+                             "labels": {"app.kubernetes.io/part-of": "openlakes", "openlakes.io/component": self.name}},
+                "spec": {"selector": {"matchLabels": dict(selector)}, "namespaceSelector": {"matchNames": [ns]},
+                         endpoints: [{"port": decl["port"], "path": decl["path"], **endpoint}]}}
+
     def consumers(self, what: str) -> list:
         """Enabled components that consume an account of this one (`database`, `grants`, `user`): [(name, declaration)]."""
         return [(name, comp["consumes"][self.name]) for name, comp in self.inp.manifest["components"].items()
@@ -415,6 +431,9 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         for obj in getattr(unit_mod, "objects", lambda _u, _b: [])(unit, build_values):
             nodes.append({"type": "objects", "component": name, "layer": comp["layer"], "depends_on": [],
                           "data_from": {}, **obj})
+        monitors = monitor_node(inp, unit, unit_mod)
+        if monitors:
+            nodes.append(monitors)
     by_name = {n["name"]: n for n in nodes}
     for n in nodes:
         for target in n.pop("before", []):
@@ -432,6 +451,26 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
             "wiring": wiring(inp), "profile": inp.profile,
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}
+
+
+MONITORING = "kube_prometheus_stack"       # the component whose release brings the monitoring CRDs
+MONITOR_PREFIX = "monitors/"
+
+
+def monitor_node(inp: Inputs, unit: Unit, unit_mod) -> dict | None:
+    """The component's monitors (its unit's `monitors(u)`), an object set of the component's own layer that waits
+    for the release bringing the monitoring CRDs; that release is pulled into the earliest slice that has one
+    (_assign_slices). None when layer 08's kube_prometheus_stack is off or the unit has no monitors."""
+    hook = getattr(unit_mod, "monitors", None)
+    if hook is None or not inp.enabled(MONITORING):
+        return None
+    objects = hook(unit)
+    if not objects:
+        return None
+    crds = next(r["name"] for r in inp.manifest["components"][MONITORING]["releases"] if r.get("crds"))
+    return {"name": MONITOR_PREFIX + unit.name, "type": "objects", "component": unit.name,
+            "layer": unit.comp["layer"], "namespace": objects[0]["metadata"]["namespace"],
+            "depends_on": [crds], "data_from": {}, "objects": objects}
 
 
 def _with_namespaces(inp: Inputs, nodes: list) -> list:

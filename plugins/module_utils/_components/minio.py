@@ -72,6 +72,9 @@ def minio(u, release: dict) -> dict:
         "policies": [],
         "buckets": [],
         "customCommands": [],
+        # Public cluster metrics (MINIO_PROMETHEUS_AUTH_TYPE=public, see monitors); the chart's own ServiceMonitor
+        # stays off: the unit renders the monitor.
+        "metrics": {"serviceMonitor": {"enabled": False, "public": True}},
     }
     if u.enabled("traefik"):
         values["consoleIngress"] = {"enabled": True, "ingressClassName": INGRESS_CLASS, "path": "/",
@@ -144,6 +147,13 @@ def minio_cold(u, release: dict) -> dict:
         # The cold bucket is the setup Job's too: its versioning is never suspended (issue 20 fault 1b).
         "buckets": [],
     }
+
+
+def monitors(u) -> list:
+    """The cluster's metrics (v2), scraped through the MinIO Service. The S3 port is served inside the cluster only
+    (no Ingress routes it), and the metrics hold no object data: they are public (MINIO_PROMETHEUS_AUTH_TYPE, the
+    chart's metrics.serviceMonitor.public) rather than a bearer token signed with the root key."""
+    return [u.monitor({"app": "minio", "release": "minio"})]
 
 
 RELEASES = {"minio-volumes": minio_volumes, "minio-cold": minio_cold, "minio": minio, "minio-setup": minio_setup}

@@ -47,4 +47,9 @@ def nessie(u, release: dict) -> dict:
     return values
 
 
+def monitors(u) -> list:
+    """Quarkus' management interface (health and metrics, the chart's management port)."""
+    return [u.monitor({"app.kubernetes.io/name": "nessie", "app.kubernetes.io/instance": "nessie"})]
+
+
 RELEASES = {"nessie": nessie}

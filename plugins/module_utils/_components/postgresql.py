@@ -44,4 +44,9 @@ def postgresql(u, release: dict) -> dict:
     }
 
 
+def monitors(u) -> list:
+    """The exporter CloudNativePG runs in every instance of the cluster."""
+    return [u.monitor({"cnpg.io/cluster": "postgresql"})]
+
+
 RELEASES = {"cnpg-operator": cnpg_operator, "postgresql": postgresql}

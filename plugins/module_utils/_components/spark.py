@@ -97,7 +97,8 @@ def spark_operator(u, release: dict) -> dict:
         },
         "webhook": {"enable": True},
         "spark": {"jobNamespaces": [u.ns], "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT}},
-        "prometheus": {"podMonitor": {"create": u.enabled("kube_prometheus_stack")}},
+        # The controller's metrics port is on; its PodMonitor comes from this unit (monitors), not the chart.
+        "prometheus": {"podMonitor": {"create": False}},
     }
 
 
@@ -116,6 +117,11 @@ def spark(u, release: dict) -> dict:
         values["ingress"] = {"enabled": True, "className": INGRESS_CLASS, "host": u.host_name(),
                              "annotations": u.ingress_annotations()}
     return values
+
+
+def monitors(u) -> list:
+    """The operator's controller (applications submitted, running, failed; its work queue)."""
+    return [u.monitor({"app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller"})]
 
 
 RELEASES = {"spark-operator": spark_operator, "spark": spark}

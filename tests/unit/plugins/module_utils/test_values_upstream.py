@@ -29,7 +29,8 @@ UPSTREAM = values_configs.REPO / "tests" / "upstream-charts"
 # Maps whose keys are Kubernetes' or the user's, not the chart's.
 FREE_FORM = {"resources", "annotations", "labels", "podAnnotations", "podLabels", "nodeSelector", "environment",
              "additionalLabels", "additionalAnnotations",
-             "catalogs"}   # trino: catalog name -> catalog file
+             "catalogs",   # trino: catalog name -> catalog file
+             "limits_config"}   # loki: Loki's own limits block (free-form in its schema)
 CONFIGS = values_configs.configs()
 
 
@@ -75,7 +76,12 @@ def _upstream(name: str, version: str):
     schema_file = folder / "values.schema.json"
     schema = json.loads(schema_file.read_text()) if schema_file.exists() else None
     validator = jsonschema.validators.validator_for(schema)(schema) if schema else None
-    return yaml.safe_load((folder / "values.yaml").read_text()), schema, validator
+    defaults = yaml.safe_load((folder / "values.yaml").read_text())
+    # A subchart's own defaults (charts/<alias>/values.yaml) under its key, the parent's values over them.
+    for sub in sorted((folder / "charts").glob("*/values.yaml")):
+        name = sub.parent.name
+        defaults[name] = coalesce(yaml.safe_load(sub.read_text()), defaults.get(name) or {})
+    return defaults, schema, validator
 
 
 def upstream(chart: dict):

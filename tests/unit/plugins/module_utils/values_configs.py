@@ -68,6 +68,18 @@ def configs() -> dict:
     return out
 
 
+LAYER08 = ("kube_prometheus_stack", "loki", "alloy", "statsd_exporter")
+
+
+def without(config: dict, components=LAYER08) -> dict:
+    """The configuration with `components` (by default layer 08's) disabled."""
+    out = copy.deepcopy(config)
+    out["derived"]["enabled_components"] = [c for c in out["derived"]["enabled_components"] if c not in components]
+    for name in components:
+        out.setdefault("components", {}).setdefault(name, {})["enabled"] = False
+    return out
+
+
 def inputs(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> _platform.Inputs:
     """What the role gives the plan, with every host's disks prepared (1 GiB drives)."""
     d = config["derived"]
