@@ -440,6 +440,31 @@ def components_implemented(ctx):
                                                     f"version of openlakes.core; set enabled: false")
 
 
+@rule
+def collection_built_images(ctx):
+    """An image the collection builds from its own recipe (`built_by`) is in no public registry: core-config says
+    where the user pushed it."""
+    mirror = ctx.get("air_gap", "image_registry")
+    for name, comp in ctx.manifest["components"].items():
+        if not ctx.enabled(name) or mirror:
+            continue
+        for rel in comp.get("releases", []):
+            image = ctx.get("components", name, "image", default=None) if rel.get("main") else None
+            if rel.get("built_by") and not (isinstance(image, dict) and image.get("repository")):
+                yield ("components", name, "image"), (
+                    f"{name}'s image {rel['images'][0]} is built by the collection ({rel['built_by']}/, "
+                    f"`make image-{name}`) and is in no public registry; push it to your registry and set "
+                    f"components.{name}.image.repository (and tag), or set air_gap.image_registry")
+
+
+@rule
+def storage_tiers_not_built(ctx):
+    if ctx.was_given("storage", "tiers", "cache"):
+        yield ("storage", "tiers", "cache"), ("an Alluxio cache tier in front of MinIO is not built in this version "
+                                              "of openlakes.core; remove storage.tiers.cache (Spark and Trino read "
+                                              "MinIO directly)")
+
+
 def _cpu_cores(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)

@@ -135,6 +135,7 @@ class Endpoint:
     port: int
     scheme: str = "http"
     path: str = ""
+    region: str = ""
 
     @property
     def host(self) -> str:
@@ -290,10 +291,15 @@ class Unit:
         return {"secret": secret_of(self.inp, credential_set(self.inp.manifest, provider)), "keys": list(keys)}
 
     def database(self, provider: str = "postgresql") -> dict:
-        """This component's own PostgreSQL database and role (named after the component)."""
+        """This component's own PostgreSQL role (named after the component) and, unless its declaration is
+        `database: {access: read}`, its own database. A read-only role owns no database and reads data only."""
         self._declared(provider, "database")
-        return {"name": self.name, "user": self.name, "secret": self.own_secret(),
-                "username_key": "username", "password_key": "password"}
+        decl = self.comp["consumes"][provider]["database"]
+        access = decl.get("access", "readwrite") if isinstance(decl, dict) else "readwrite"
+        data = self.inp.manifest["components"][provider]["provides"]["databases"].get("data_database")
+        return {"name": self.name if access == "readwrite" else None, "user": self.name, "access": access,
+                "data_database": data,
+                "secret": self.own_secret(), "username_key": "username", "password_key": "password"}
 
     def minio_user(self, provider: str = "minio") -> dict:
         """This component's own MinIO user, limited to its grants."""
@@ -317,7 +323,7 @@ def endpoint(inp: Inputs, provider: str, port: str) -> Endpoint:
     spec = inp.manifest["components"][provider]["provides"]["services"][port]
     release = next(r for r in inp.manifest["components"][provider]["releases"] if r["name"] == spec["release"])
     return Endpoint(spec["service"], inp.namespace(provider, release), int(spec["port"]),
-                    spec.get("scheme", "http"), spec.get("path", ""))
+                    spec.get("scheme", "http"), spec.get("path", ""), spec.get("region", ""))
 
 
 # --- the plan -------------------------------------------------------------------------

@@ -54,7 +54,10 @@ def _password(length=32) -> str:
 def _bcrypt(password: str) -> str:
     if not HAS_BCRYPT:
         raise RuntimeError("the Python library 'bcrypt' is required on the controller (requirements/controller.txt)")
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+    digest = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+    # The same hash under the prefix Apache's htpasswd writes: Trino's password file accepts only $2y$,
+    # Traefik accepts every bcrypt prefix.
+    return "$2y$" + digest[4:]
 
 
 def parse(spec: str) -> tuple:

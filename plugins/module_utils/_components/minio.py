@@ -91,14 +91,20 @@ def setup_spec(u) -> tuple:
         users.append({"name": consumer, "credentials_dir": path, "access_key_file": user["access_key"],
                       "secret_key_file": user["secret_key"],
                       "grants": [dict(g, bucket=u.inp.bucket(g["bucket"])) for g in decl["grants"]]})
+    # Each bucket's layout, plus every prefix a consumer is granted (its marker object exists before the consumer
+    # starts: Spark's event log and Trino's metastore directories must exist).
+    layout = {main["name"]: list(MAIN_PREFIXES), buckets["notebooks"]["name"]: list(NOTEBOOK_PREFIXES)}
+    for user in users:
+        for g in user["grants"]:
+            if g["bucket"] in layout and g["prefix"] and g["prefix"] not in layout[g["bucket"]]:
+                layout[g["bucket"]].append(g["prefix"])
     tiered = u.inp.tiering_on()
     spec = {
         "hot": {"alias": "hot", "endpoint": u.service(u.name, "s3").url, "credentials_dir": SETUP_ROOT_MOUNT},
         "cold": ({"alias": "cold", "endpoint": u.service(u.name, "cold-s3").url, "credentials_dir": SETUP_ROOT_MOUNT,
                   "bucket": COLD_BUCKET} if tiered else None),
-        "buckets": [{"name": main["name"], "versioning": bool(main.get("versioning")), "prefixes": list(MAIN_PREFIXES)},
-                    {"name": buckets["notebooks"]["name"], "versioning": bool(buckets["notebooks"].get("versioning")),
-                     "prefixes": list(NOTEBOOK_PREFIXES)}],
+        "buckets": [{"name": b["name"], "versioning": bool(b.get("versioning")), "prefixes": layout[b["name"]]}
+                    for b in (main, buckets["notebooks"])],
         "users": users,
         "tiering": ({"tier": COLD_TIER_NAME, "bucket": main["name"], "prefix": f"{main['name']}/",
                      "transition_days": u.config["storage"]["tiering"]["cold_after_days"],

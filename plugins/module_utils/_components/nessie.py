@@ -30,7 +30,7 @@ def nessie(u, release: dict) -> dict:
             "storage": {"s3": {"defaultOptions": {
                 "endpoint": s3.url + "/",
                 "pathStyleAccess": True,
-                "region": "us-east-1",
+                "region": s3.region,
                 "authType": "STATIC",
                 # Nessie's own MinIO user, limited to the warehouse prefix.
                 "accessKeySecret": {"name": user["secret"], "awsAccessKeyId": user["access_key"],

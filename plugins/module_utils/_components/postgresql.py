@@ -7,6 +7,7 @@ from __future__ import annotations
 from .._platform import Unit
 
 LONGHORN_STORAGE_CLASS = "longhorn"
+READ_ONLY_ROLE = "pg_read_all_data"
 
 
 def cnpg_operator(u, release: dict) -> dict:
@@ -17,7 +18,9 @@ def postgresql(u, release: dict) -> dict:
     """CloudNativePG `cluster` chart: instances over the Longhorn hosts (at most 3), one role and one
     database per consuming service, each role's password from that service's own Secret."""
     hosts = len(u.config["derived"]["longhorn_hosts"]) or 1
-    dbs = [Unit(u.inp, name).database(u.name) for name, _decl in u.consumers("database")]
+    roles = [Unit(u.inp, name).database(u.name) for name, _decl in u.consumers("database")]
+    dbs = [r for r in roles if r["name"]]
+    data = u.comp["provides"]["databases"]["data_database"]
     return {
         "fullnameOverride": "postgresql",
         "type": "postgresql",
@@ -29,8 +32,12 @@ def postgresql(u, release: dict) -> dict:
             "enableSuperuserAccess": True,
             "superuserSecret": u.own_secret(),
             "resources": u.resources(),
-            "roles": [{"name": db["user"], "ensure": "present", "login": True, "superuser": False,
-                       "passwordSecret": {"name": db["secret"]}} for db in dbs],
+            "roles": [{"name": r["user"], "ensure": "present", "login": True, "superuser": False,
+                       "passwordSecret": {"name": r["secret"]},
+                       # A read-only consumer (Trino's postgresql catalog) reads every table and writes none.
+                       **({"inRoles": [READ_ONLY_ROLE]} if r["access"] == "read" else {})} for r in roles],
+            # The database for the platform's own data (what Trino's postgresql catalog reads, a CDC source).
+            "initdb": {"database": data, "owner": data},
         },
         "databases": [{"name": db["name"], "owner": db["user"], "ensure": "present"} for db in dbs],
     }

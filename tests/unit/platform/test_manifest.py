@@ -128,6 +128,6 @@ def test_one_list_of_credential_sets():
     """The schema's existing_secrets names, the generator sets and the docs come from the manifest alone."""
     sets = _platform.all_credential_sets(MANIFEST)
     assert sets == ["airflow", "grafana", "jupyterhub", "minio", "nessie", "openmetadata", "postgresql", "redis",
-                    "superset", "ui-auth"]
+                    "spark", "superset", "trino", "ui-auth"]
     schema = _config.load_schema(MANIFEST)
     assert schema["properties"]["credentials"]["properties"]["existing_secrets"]["propertyNames"]["enum"] == sets

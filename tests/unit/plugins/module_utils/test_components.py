@@ -36,7 +36,7 @@ def objects(plan, name):
 def test_lab_plan_has_every_layer_01_release_in_dependency_order():
     rel = releases(values_configs.plan(LAB))
     assert list(rel) == ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
-                         "cnpg-operator", "postgresql", "redis", "nessie"]
+                         "cnpg-operator", "postgresql", "redis", "nessie", "spark-operator", "spark", "trino"]
     assert deps(rel["minio"]) == ["minio-volumes", "minio-cold"]
     assert deps(rel["postgresql"]) == ["cnpg-operator", "longhorn"]
     # Implied by nessie's consumption: postgresql's rw Service and database, minio's s3 Service and its user.
@@ -60,7 +60,11 @@ def test_no_credential_is_ever_a_value(name):
     names.add((config["networking"]["tls"].get("user_certificates") or {}).get("existing_secret"))
     for rel in plan["releases"]:
         for found in _helm.secret_strings(rel["values"]):
-            # Under a credential-looking key there are only Secret names and the keys inside them.
+            # Under a credential-looking key there are only Secret names and the keys inside them, or a reference
+            # <Secret>:<key> (Spark's spark.kubernetes.*.secretKeyRef.*).
+            secret, _sep, key = found.partition(":")
+            if key and secret in names:
+                found = key
             assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
                                                "s3-access-key", "s3-secret-key",
                                                "api-token", "openlakes-cloudflare-api-token",
@@ -85,14 +89,21 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
     # the setup Job makes them (minio-setup), each consumer's user limited to its grants.
     assert (minio["users"], minio["policies"], minio["buckets"], minio["customCommands"]) == ([], [], [], [])
     setup = rel["minio-setup"]["values"]
-    assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"},
-                                {"name": "openlakes-nessie-credentials", "mountPath": "/secrets/nessie"}]
+    assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"}] + [
+        {"name": f"openlakes-{c}-credentials", "mountPath": f"/secrets/{c}"} for c in ("nessie", "spark", "trino")]
     assert setup["image"] == {"repository": "docker.io/pgsty/mc", "tag": "RELEASE.2026-03-13T08-57-32Z",
                               "pullPolicy": "IfNotPresent"}
     spec, _mounts = minio_unit.setup_spec(_platform.Unit(values_configs.inputs(LAB), "minio"))
-    assert spec["users"] == [{"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
-                              "secret_key_file": "s3-secret-key",
-                              "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}]
+    users = {u["name"]: u for u in spec["users"]}
+    assert users["nessie"] == {"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
+                               "secret_key_file": "s3-secret-key",
+                               "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}
+    # Each consumer's grants, and only those: Trino reads raw/ and writes its metastore and the warehouse.
+    assert [(g["prefix"], g["access"]) for g in users["trino"]["grants"]] == [
+        ("warehouse/", "readwrite"), ("trino-metastore/", "readwrite"), ("raw/", "read")]
+    # Every granted prefix exists before its consumer starts (Spark's event log directory, Trino's metastore).
+    main = next(b for b in spec["buckets"] if b["name"] == "openlakes")
+    assert main["prefixes"] == ["raw/", "warehouse/", "spark-history/", "checkpoints/", "trino-metastore/"]
     assert spec["hot"]["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000"
     assert "openlakes-notebooks" not in json.dumps(spec["users"])
 
@@ -163,8 +174,13 @@ def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
     pg = rel["postgresql"]["values"]
     assert pg["fullnameOverride"] == "postgresql" and pg["cluster"]["instances"] == 3
     assert pg["cluster"]["roles"] == [{"name": "nessie", "ensure": "present", "login": True, "superuser": False,
-                                       "passwordSecret": {"name": "openlakes-nessie-credentials"}}]
+                                       "passwordSecret": {"name": "openlakes-nessie-credentials"}},
+                                      # Trino's postgresql catalog: a read-only role of its own, no database.
+                                      {"name": "trino", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-trino-credentials"},
+                                       "inRoles": ["pg_read_all_data"]}]
     assert pg["databases"] == [{"name": "nessie", "owner": "nessie", "ensure": "present"}]
+    assert pg["cluster"]["initdb"] == {"database": "app", "owner": "app"}
     assert pg["cluster"]["superuserSecret"] == "openlakes-postgresql-credentials"
     assert pg["cluster"]["storage"] == {"size": "5Gi", "storageClass": "longhorn"}
     nessie = rel["nessie"]["values"]
@@ -248,8 +264,9 @@ def test_the_collection_charts_are_paths_with_the_pinned_version():
 
 def test_disabled_components_leave_no_release():
     config = copy.deepcopy(LAB)
-    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c != "nessie"]
-    assert "nessie" not in releases(values_configs.plan(config))
+    gone = {"nessie", "spark", "trino"}   # what consumes nessie goes with it (the config check says so first)
+    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c not in gone]
+    assert not gone & {r["component"] for r in releases(values_configs.plan(config)).values()}
 
 
 @pytest.mark.parametrize("text, want", [("32Gi", 32 * 2 ** 30), ("512Mi", 512 * 2 ** 20), ("1G", 10 ** 9),

@@ -40,7 +40,8 @@ BASE = {
         "cold_nas": {"enabled": True, "server": "nas.example.com", "export": "/export/cold", "mount": "/cold-nas"},
         "tiering": {"cold_after_days": 30},
     },
-    "components": {"minio": {"enabled": True}},
+    "components": {"minio": {"enabled": True},
+                   "spark": {"image": {"repository": "registry.example.com/openlakes/spark", "tag": "3.5.7-ol.1"}}},
 }
 
 
@@ -83,7 +84,9 @@ def test_base_config_is_valid_and_defaults_are_filled():
     assert cfg["storage"]["hosts"]["node-1"]["minio_drives"][0]["filesystem"] == "xfs"
     assert cfg["storage"]["cold_nas"]["options"] == ["hard", "noatime"]
     assert cfg["components"]["nessie"]["enabled"] is True
-    assert cfg["components"]["trino"]["enabled"] is False  # not implemented yet: off by default
+    assert cfg["components"]["trino"] == {"enabled": True, "values": {}, "workers": "auto", "catalog_name": "lakehouse",
+                                          "postgresql_database": None}   # its settings' defaults filled
+    assert cfg["components"]["airflow"]["enabled"] is False  # not implemented yet: off by default
     assert cfg["components"]["cert_manager"]["enabled"] is False
     assert cfg["derived"]["minio_drives_total"] == 6
     assert cfg["derived"]["ui_urls"]["minio"] == "http://minio.data.example.com"

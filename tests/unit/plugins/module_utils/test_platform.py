@@ -16,9 +16,13 @@ import values_configs  # noqa: E402
 LAB = values_configs.configs()["lab"][0]
 
 
-def test_every_node_has_its_namespace_first_and_one_slice_for_layer_01():
+def test_every_node_has_its_namespace_first_and_one_slice_per_layer():
     plan = values_configs.plan(LAB)
-    assert list(plan["slices"]) == ["01"] and plan["slices"]["01"]["requires"] == []
+    assert list(plan["slices"]) == ["01", "02"] and plan["slices"]["01"]["requires"] == []
+    # Layer 02 checks, with one read each, that what it consumes from layer 01 is deployed.
+    assert [r["name"] for r in plan["slices"]["02"]["requires"]] == [
+        "minio", "minio-setup", "namespace/openlakes", "nessie", "postgresql"]
+    assert plan["slices"]["02"]["nodes"] == ["spark-operator", "spark", "trino"]
     names = {n["name"] for n in plan["nodes"]}
     assert {"namespace/openlakes", "namespace/traefik", "namespace/longhorn-system", "namespace/cnpg-system"} <= names
     for n in plan["nodes"]:
@@ -59,7 +63,7 @@ def test_cross_layer_dependencies_are_kept_and_prerequisites_pulled_forward(monk
     assert by["namespace/" + by["monitoring-crds"]["namespace"]]["slice"] == "02"
     assert set(plan["slices"]) == {"01", "02"}
     requires = {r["name"]: r for r in plan["slices"]["02"]["requires"]}
-    assert set(requires) == {"nessie", "namespace/openlakes"}
+    assert {"nessie", "namespace/openlakes"} <= set(requires)
     assert requires["nessie"]["type"] == "release" and requires["nessie"]["layer"] == "01"
     assert "probe" in plan["slices"]["02"]["nodes"] and "nessie" in plan["slices"]["01"]["nodes"]
 
@@ -92,7 +96,8 @@ def test_credential_sets_live_where_they_are_read():
 
 
 def test_wiring_links_are_the_declarations_with_names_from_the_providers():
-    links = values_configs.plan(LAB)["wiring"]
+    every = values_configs.plan(LAB)["wiring"]
+    links = [l for l in every if l["consumer"] == "nessie"]
     assert [(l["consumer"], l["provider"], l["what"]) for l in links] == [
         ("nessie", "postgresql", "service rw"),
         ("nessie", "postgresql", "database role (consumer side)"),
@@ -105,6 +110,14 @@ def test_wiring_links_are_the_declarations_with_names_from_the_providers():
     assert links[2]["in_releases"] == [{"name": "postgresql", "namespace": "openlakes"}]
     assert links[5]["secret"] == {"name": "openlakes-nessie-credentials", "namespace": "openlakes",
                                   "keys": ["s3-access-key", "s3-secret-key"]}
+    # Layer 02: Spark -> Nessie, Spark -> MinIO, Trino -> Nessie, Trino -> MinIO, Trino -> PostgreSQL (read only).
+    assert sorted({(l["consumer"], l["provider"], l["what"]) for l in every if l["consumer"] != "nessie"}) == [
+        ("spark", "minio", "MinIO user (consumer side)"), ("spark", "minio", "MinIO user (provider side)"),
+        ("spark", "minio", "service s3"), ("spark", "nessie", "service iceberg"),
+        ("trino", "minio", "MinIO user (consumer side)"), ("trino", "minio", "MinIO user (provider side)"),
+        ("trino", "minio", "service s3"), ("trino", "nessie", "service iceberg"),
+        ("trino", "postgresql", "database role (consumer side)"), ("trino", "postgresql", "database role (provider side)"),
+        ("trino", "postgresql", "service ro")]
 
 
 def test_without_values_the_plan_still_has_names_links_and_slices():
@@ -112,7 +125,7 @@ def test_without_values_the_plan_still_has_names_links_and_slices():
     inputs.hosts = {}
     plan = _platform.plan(inputs, build_values=False)
     assert all(n.get("values", {}) == {} for n in plan["nodes"] if n["type"] == "release")
-    assert len(plan["wiring"]) == 6 and "01" in plan["slices"]
+    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 17 and "01" in plan["slices"]
 
 
 @pytest.mark.parametrize("live, want, holds", [

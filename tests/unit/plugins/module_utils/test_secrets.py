@@ -69,7 +69,7 @@ def test_ui_auth_carries_a_bcrypt_htpasswd_line_of_its_own_password():
     values = _secrets.generate(SETS["ui-auth"])
     user, _sep, digest = values["users"].partition(":")
     assert user == values["username"] == "admin"
-    assert digest.startswith("$2b$12$")
+    assert digest.startswith("$2y$12$")   # the prefix Trino requires
     assert bcrypt.checkpw(values["password"].encode(), digest.encode())
     assert not bcrypt.checkpw(b"wrong", digest.encode())
     assert _secrets.missing_keys(SETS["ui-auth"], {"username": "a", "password": "b"}) == ["users"]

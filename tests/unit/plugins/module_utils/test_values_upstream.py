@@ -28,7 +28,8 @@ import values_configs  # noqa: E402
 UPSTREAM = values_configs.REPO / "tests" / "upstream-charts"
 # Maps whose keys are Kubernetes' or the user's, not the chart's.
 FREE_FORM = {"resources", "annotations", "labels", "podAnnotations", "podLabels", "nodeSelector", "environment",
-             "additionalLabels", "additionalAnnotations"}
+             "additionalLabels", "additionalAnnotations",
+             "catalogs"}   # trino: catalog name -> catalog file
 CONFIGS = values_configs.configs()
 
 
