@@ -451,8 +451,10 @@ def collection_built_images(ctx):
         for rel in comp.get("releases", []):
             image = ctx.get("components", name, "image", default=None) if rel.get("main") else None
             if rel.get("built_by") and not (isinstance(image, dict) and image.get("repository")):
+                first = rel["images"][0]
                 yield ("components", name, "image"), (
-                    f"{name}'s image {rel['images'][0]} is built by the collection ({rel['built_by']}/, "
+                    f"{name}'s image {first['image'] if isinstance(first, dict) else first} is built by the "
+                    f"collection ({rel['built_by']}/, "
                     f"`make image-{name}`) and is in no public registry; push it to your registry and set "
                     f"components.{name}.image.repository (and tag), or set air_gap.image_registry")
 

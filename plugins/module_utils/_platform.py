@@ -242,10 +242,13 @@ class Unit:
         return out
 
     def images(self, release: dict) -> list:
-        """Every image of the release: where it is published (`source`), where the cluster pulls it (`image`)
-        and the values key that sets it (empty for an image the chart hard-codes)."""
+        """Every image of the release: where it is published (`source`), where the cluster pulls it (`image`),
+        the values key that sets it (`at`) and what sets it (`set_by`: `values` through that key, `builder` for an
+        image the release's builder places, `chart` for one the chart hard-codes, a `hook`)."""
+        raw = release.get("images") or []
         return [{"source": self.image_source(release, i), "image": self.image_ref(release, i),
-                 "at": entry.get("at", ""), "hook": entry.get("hook", "")}
+                 "at": entry.get("at", ""), "hook": entry.get("hook", ""), "built_by": release.get("built_by", "") if i == 0 else "",
+                 "set_by": "values" if entry.get("at") else "builder" if isinstance(raw[i], str) else "chart"}
                 for i, entry in enumerate(_images.entries(release))]
 
     def host_name(self, component: str | None = None) -> str:

@@ -127,13 +127,17 @@ def test_every_image_the_values_deploy_is_listed(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_listed_image_is_set_where_it_says_and_mirrored(name):
-    """Each `at` holds the image (the chart's key is right, and the plan set it), on the mirror; an image without
-    `at` is one the chart hard-codes and says which hook it belongs to."""
+    """Each `at` holds the image (the chart's key is right, and the plan set it), on the mirror; an image its
+    builder places is in the values, mirrored; an image the chart hard-codes says which hook it belongs to."""
     plan = plans()[0]
     values = by_release(plan)[name]["values"]
+    deployed = {_images.normal(ref) for _p, ref in found_images(by_release(plan)[name]) if ref}
     for image in images_of(plan, name):
         assert image["image"] == _images.mirrored(image["source"], MIRROR)
-        if not image["at"]:
+        if image["set_by"] == "builder":
+            assert image["image"] in deployed, f"{name}: its builder does not place {image['image']} ({sorted(deployed)})"
+            continue
+        if image["set_by"] == "chart":
             assert image["hook"], f"{name}: {image['source']} has neither `at` (its values key) nor `hook`"
             continue
         found = values
