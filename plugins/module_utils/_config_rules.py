@@ -553,11 +553,7 @@ def files_exist(ctx):
     mirror = ctx.get("air_gap", "chart_mirror")
     if not isinstance(mirror, str) or not mirror:
         return
-    if mirror.startswith("oci://"):
-        yield ("air_gap", "chart_mirror"), ("an OCI registry is not a chart mirror this version reads; give a "
-                                            "directory on the controller or an http(s) URL that serves "
-                                            "<name>-<version>.tgz")
-    elif ctx.check_files and not re.match(r"^https?://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
+    if ctx.check_files and not re.match(r"^(https?|oci)://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
         yield ("air_gap", "chart_mirror"), f"no directory at {plain(ctx.path(mirror.removeprefix('file://')), limit=200)}"
 
 
