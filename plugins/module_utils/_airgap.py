@@ -93,7 +93,7 @@ def collisions(images: list) -> list:
 
 def run(argv: list, what: str, env=None) -> str:
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, stdin=subprocess.DEVNULL)
     except OSError as exc:
         raise AirGapError(f"{what}: cannot run {argv[0]} ({exc.strerror})") from exc
     if proc.returncode != 0:
@@ -475,10 +475,14 @@ def build_bundle(plan: dict, dest: str, helm: str = "helm", chart_repository: st
         os.makedirs(os.path.join(dest, sub), exist_ok=True)
     manifest["charts"] = [pull_chart(helm, c, os.path.join(dest, "charts"), chart_repository, get) for c in charts]
     for image in images:
-        if image["built_by"] or not tool:
-            continue
         rel = image_file(image)
         path = os.path.join(dest, rel)
+        if image["built_by"]:
+            continue
+        if not tool:
+            if os.path.exists(path):  # copied by images/copy.sh where a copy tool is: checksummed, digest unknown
+                image["file"] = rel
+            continue
         old = previous.get(image["source"]) or {}
         if old.get("file") == rel and old.get("digest") and os.path.exists(path):
             image.update(file=rel, digest=old["digest"])
@@ -599,10 +603,9 @@ def load_bundle(bundle: str, chart_mirror: str = "", chart_upload: str = "chartm
             dest = target(image, image_registry)
             row = {"source": image["source"], "target": dest}
             if image.get("built_by"):
-                row["done"] = f"built by the collection ({image['built_by']}): push your build to {dest}"
+                row["done"] = f"built by the collection ({image['built_by']}): push your build"
             elif not image.get("file") or not os.path.exists(os.path.join(root, image["file"])):
-                row["done"] = (f"not in the bundle: copy it to {dest} (images/copy.sh pull where the internet is "
-                               f"reachable, then load again)")
+                row["done"] = "not in the bundle"
             elif not tool:
                 raise AirGapError(f"the bundle holds images but neither {image_tool or 'skopeo nor crane'} is installed "
                                   f"here to push them to {image_registry}")
