@@ -20,7 +20,6 @@ values of every release give it when `air_gap.image_registry` is that registry.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -29,7 +28,8 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import urllib.request
+
+from ansible.module_utils.urls import open_url
 
 from . import _images
 
@@ -121,30 +121,28 @@ def sha256_tree(path: str) -> str:
     return h.hexdigest()
 
 
+def _auth(auth) -> dict:
+    if not auth or not auth[0]:
+        return {}
+    return {"url_username": auth[0], "url_password": auth[1], "force_basic_auth": True}
+
+
 def fetch(url: str, auth=None, timeout: float = 30.0) -> bytes:
     """GET a URL (the environment's proxy settings apply)."""
-    req = urllib.request.Request(url, headers=_auth_header(auth))
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URLs the user configured
+        with open_url(url, timeout=timeout, **_auth(auth)) as resp:
             return resp.read()
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - open_url raises URLError, HTTPError, SSLError, socket errors
         raise AirGapError(f"GET {url}: {getattr(exc, 'reason', exc)}") from exc
 
 
 def send(url: str, data: bytes, method: str, auth=None, timeout: float = 120.0) -> int:
-    headers = {"Content-Type": "application/gzip", **_auth_header(auth)}
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - URLs the user configured
+        with open_url(url, data=data, method=method, headers={"Content-Type": "application/gzip"}, timeout=timeout,
+                      **_auth(auth)) as resp:
             return resp.status
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - as fetch
         raise AirGapError(f"{method} {url}: {getattr(exc, 'reason', exc)}") from exc
-
-
-def _auth_header(auth) -> dict:
-    if not auth or not auth[0]:
-        return {}
-    return {"Authorization": "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()}
 
 
 def chart_file(name: str, version: str) -> str:

@@ -38,7 +38,9 @@ options:
     type: str
     default: ""
   chart_upload:
-    description: How an http(s) helm repository accepts a chart, C(chartmuseum) (C(POST <url>/api/charts)) or C(put) (C(PUT <url>/<file>), Nexus and Artifactory).
+    description:
+      - How an http(s) helm repository accepts a chart, C(chartmuseum) (C(POST <url>/api/charts)) or C(put)
+        (C(PUT <url>/<file>), Nexus and Artifactory).
     type: str
     choices: [chartmuseum, put]
     default: chartmuseum

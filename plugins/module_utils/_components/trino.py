@@ -22,6 +22,8 @@ PG_CATALOG = "postgresql"
 RAW_CATALOG = "raw"
 HEAP_SHARE = 0.7             # -XX:MaxRAMPercentage=70 (Unit.heap_options)
 QUERY_SHARE_OF_HEAP = 0.5    # query.max-memory-per-node; Trino keeps 30% of the heap as headroom by default
+
+
 def env_ref(name: str) -> str:
     return "${ENV:%s}" % name
 

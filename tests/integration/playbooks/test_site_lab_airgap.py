@@ -105,7 +105,8 @@ def test_the_bundle_holds_every_pinned_chart_verified_and_every_image(lab, upstr
     pinned = {(n["chart"]["name"], str(n["chart"]["version"])) for n in plan["releases"] if "path" not in n["chart"]}
     assert {(c["name"], c["version"]) for c in manifest["charts"]} == pinned
     assert {c["verified"] for c in manifest["charts"]} == {"index.yaml digest"}
-    check = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True)
+    check = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True, text=True,
+                           check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     assert manifest["python"]["files"] and manifest["collections"] == ["collections/openlakes-core-0.2.0.tar.gz"]
     # The image half, by its list: what every rendered stand-in names and what the upstream values data hold.
@@ -161,9 +162,9 @@ def air_gapped_config(work: Path) -> Path:
     return path
 
 
-def on_hosts(script: str, hosts=HOSTS):
+def on_hosts(script: str, hosts=None):
     env = dict(os.environ, CONTAINERS_CONF=str(REPO / "lab" / "podman" / "containers.conf"))
-    for host in hosts:
+    for host in hosts or HOSTS:
         subprocess.run(["podman", "exec", f"openlakes-{host}", "sh", "-c", script], check=True, env=env,
                        capture_output=True)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import sys
 import tarfile
 from pathlib import Path
@@ -70,8 +69,8 @@ def test_the_lists_hold_every_upstream_chart_and_every_image_once():
     assert len(sources) == len(set(sources))
     mc = next(i for i in images if i["source"] == "docker.io/pgsty/mc:RELEASE.2026-03-13T08-57-32Z")
     assert sorted(mc["releases"]) == ["minio", "minio-cold", "minio-setup"] and mc["path"] == "pgsty/mc:RELEASE.2026-03-13T08-57-32Z"
-    assert {i["source"] for i in images if i["hook"] == "test"} == {"docker.io/library/busybox:latest",
-                                                                     "docker.io/library/alpine:3.17"}
+    hooks = {i["source"] for i in images if i["hook"] == "test"}
+    assert hooks == {"docker.io/library/busybox:latest", "docker.io/library/alpine:3.17"}
     assert _airgap.collisions(images) == []
     assert _airgap.collisions([{"source": "docker.io/a/b:1", "path": "a/b:1"},
                                {"source": "quay.io/a/b:1", "path": "a/b:1"}]) == [
@@ -102,7 +101,8 @@ def test_an_oci_chart_records_the_manifest_digest(tmp_path, monkeypatch):
     assert helm.calls[0][:3] == ["helm", "pull", "oci://quay.io/jetstack/charts/cert-manager"]
 
 
-def fake_bundle(tmp_path, monkeypatch, plan=PLAN):
+def fake_bundle(tmp_path, monkeypatch, plan=None):
+    plan = plan or PLAN
     archives = {(c["name"], c["version"]): tgz(c["name"], c["version"]) for c in _airgap.charts_of(plan)}
     helm = FakeHelm(archives)
     monkeypatch.setattr(_airgap, "run", helm)
