@@ -17,7 +17,7 @@ export KUBECONFIG      := $(CURDIR)/.lab/kubeconfig
 export ANSIBLE_HOME    := $(CURDIR)/.build/ansible-home
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 
-.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit datapath molecule integration bench bench-hosts docs
+.PHONY: help deps lab lab-up lab-down lab-status test lint sanity unit datapath molecule integration bench bench-hosts docs image-spark
 
 help:
 	@echo "make lab       bring up the lab (3 hosts + cluster) and run playbooks/site.yml against it"
@@ -26,6 +26,7 @@ help:
 	@echo "make datapath  real PostgreSQL, MinIO, mc, Nessie and pyiceberg fed the generated configuration"
 	@echo "make bench     release-module and no-op site.yml benchmarks on the lab (prints figures)"
 	@echo "make bench-hosts  the no-op host plays against fact gathering, on molecule's node_prep hosts"
+	@echo "make image-spark REGISTRY=registry.example.com  build (and push) the collection's Spark image (images/spark)"
 
 deps: $(REQ_STAMP) $(COLL_LINK)
 	@lab/install-host-packages.sh
@@ -78,3 +79,7 @@ bench: deps
 
 bench-hosts: deps
 	$(PY) bench/site_noop.py --molecule
+
+# The collection's own images (images/<name>): built where a registry is at hand, pushed when REGISTRY is set.
+image-%:
+	images/build.sh $* $(if $(REGISTRY),--push)

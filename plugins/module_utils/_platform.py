@@ -35,6 +35,7 @@ MIB = 1024 * 1024
 DATABASE_KEYS = {"username": "fixed:{name}", "password": "password"}
 MINIO_USER_KEYS = {"s3-access-key": "fixed:{name}", "s3-secret-key": "password:40"}
 NS_PREFIX = "namespace/"
+HEAP_PERCENT = 70   # a JVM's heap, in percent of its container's memory limit (Unit.heap_options)
 
 
 class PlanError(ValueError):
@@ -213,7 +214,7 @@ class Unit:
         """JVM options that bound the heap by the container's memory limit (one mechanism for every JVM)."""
         if not self.comp.get("jvm"):
             raise PlanError(f"{self.name}: heap_options() is for components marked `jvm: true` in platform/components.yml")
-        return "-XX:MaxRAMPercentage=70.0 -XX:+ExitOnOutOfMemoryError"
+        return f"-XX:MaxRAMPercentage={HEAP_PERCENT}.0 -XX:+ExitOnOutOfMemoryError"
 
     def image_source(self, release: dict, index: int = 0) -> str:
         """The release's `index`-th image where it is published (platform/components.yml; core-config's

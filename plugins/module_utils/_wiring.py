@@ -18,6 +18,9 @@ from . import _helm
 from ._waiter import targets_from_manifest
 
 
+PARALLEL_READS = 8   # concurrent API reads of one status run
+
+
 class Live:
     """Reads of the live cluster, each done once per check."""
 
@@ -30,18 +33,75 @@ class Live:
         self.dynamic = dynamic.DynamicClient(cluster.api)
         self._texts: dict = {}
         self._records: dict = {}
+        self._resources: dict = {}
+        self._objects: dict = {}
 
-    def record(self, name: str, namespace: str):
+    def records(self, name: str, namespace: str) -> list:
+        """Every revision of a release, newest first (read once)."""
         key = (name, namespace)
         if key not in self._records:
-            records = _helm.read_records(self.cluster, name, namespace)
-            self._records[key] = next((r for r in records if r.status == "deployed"), records[0] if records else None)
+            self._records[key] = _helm.read_records(self.cluster, name, namespace)
         return self._records[key]
+
+    def record(self, name: str, namespace: str):
+        records = self.records(name, namespace)
+        return next((r for r in records if r.status == "deployed"), records[0] if records else None)
+
+    def prefetch(self, releases: list) -> None:
+        """Reads every release's records, then every live object of their deployed revisions, concurrently
+        (the reads are independent; one after another they are most of a status run's time)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = self.prefetch_records(releases)
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            # Resolving kinds fills the discovery cache: done in this thread, then the objects are read in the pool.
+            wanted = []
+            for name, namespace in keys:
+                rec = self.record(name, namespace)
+                for target in targets_from_manifest(rec.manifest, namespace) if rec else []:
+                    resource = self._resource(target)
+                    if resource is not None:
+                        wanted.append((target, resource, namespace))
+            list(pool.map(lambda w: self._object(*w), wanted))
+
+    def prefetch_records(self, releases: list) -> list:
+        """Reads the records of every release concurrently; returns their (name, namespace) keys."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = list(dict.fromkeys((r["name"], r["namespace"]) for r in releases))
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            list(pool.map(lambda k: self.records(*k), keys))
+        return keys
+
+    def _resource(self, target):
+        key = (target.api_version, target.kind)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
+            except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
+                self._resources[key] = None
+        return self._resources[key]
+
+    def _object(self, target, resource, namespace):
+        """One live object as JSON (managedFields dropped), or None when it does not exist."""
+        from kubernetes.client.rest import ApiException
+
+        ns = (target.namespace or namespace) if resource.namespaced else None
+        key = (target.api_version, target.kind, ns, target.name)
+        if key not in self._objects:
+            try:
+                live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+                live = None
+            if live is not None:
+                live.get("metadata", {}).pop("managedFields", None)
+            self._objects[key] = None if live is None else json.dumps(live, sort_keys=True)
+        return self._objects[key]
 
     def release_text(self, name: str, namespace: str):
         """The JSON of every live object of a release's deployed revision, or None when it is not deployed."""
-        from kubernetes.client.rest import ApiException
-
         key = (name, namespace)
         if key not in self._texts:
             rec = self.record(name, namespace)
@@ -50,18 +110,10 @@ class Live:
                 return None
             parts = []
             for target in targets_from_manifest(rec.manifest, namespace):
-                try:
-                    resource = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
-                    ns = (target.namespace or namespace) if resource.namespaced else None
-                    live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
-                except ApiException as exc:
-                    if exc.status != 404:
-                        raise
-                    continue
-                except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
-                    continue
-                live.get("metadata", {}).pop("managedFields", None)
-                parts.append(json.dumps(live, sort_keys=True))
+                resource = self._resource(target)
+                text = self._object(target, resource, namespace) if resource is not None else None
+                if text is not None:
+                    parts.append(text)
             # Hooks as helm rendered them: a hook Job that succeeded may be deleted, but it is what ran.
             self._texts[key] = "\n".join(parts) + "\n" + rec.hooks
         return self._texts[key]
@@ -122,9 +174,12 @@ def check_reference(live: Live, releases: list, reference: str, what: str) -> li
 
 
 def check(live: Live, links: list) -> list:
-    """One row per link: consumer, provider, what, checked, ok, problems."""
-    rows = []
-    for link in links:
+    """One row per link: consumer, provider, what, checked, ok, problems (in the order of the links)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    live.prefetch([r for link in links for r in link["in_releases"]])
+
+    def row(link):
         if link["kind"] == "service":
             svc = link["service"]
             problems = check_service(live, svc) + check_reference(live, link["in_releases"], link["reference"], "the address")
@@ -133,16 +188,19 @@ def check(live: Live, links: list) -> list:
             sec = link["secret"]
             problems = check_secret(live, sec) + check_reference(live, link["in_releases"], sec["name"], "the Secret")
             checked = f"Secret {sec['namespace']}/{sec['name']} keys {','.join(sec['keys'])}; named by {', '.join(r['name'] for r in link['in_releases'])}"
-        rows.append({"consumer": link["consumer"], "provider": link["provider"], "what": link["what"],
-                     "checked": checked, "ok": not problems, "problems": problems})
-    return rows
+        return {"consumer": link["consumer"], "provider": link["provider"], "what": link["what"],
+                "checked": checked, "ok": not problems, "problems": problems}
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+        return list(pool.map(row, links))
 
 
 def release_rows(live: Live, releases: list) -> list:
     """Each release's state: status, revision, chart and when it last changed."""
+    live.prefetch_records(releases)
     rows = []
     for rel in releases:
-        records = _helm.read_records(live.cluster, rel["name"], rel["namespace"])
+        records = live.records(rel["name"], rel["namespace"])
         top = records[0] if records else None
         rows.append({"name": rel["name"], "namespace": rel["namespace"], "layer": rel.get("layer", ""),
                      "status": top.status if top else "absent", "revision": top.revision if top else 0,

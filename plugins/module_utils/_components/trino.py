@@ -16,11 +16,10 @@ over plain HTTP inside the cluster.
 """
 from __future__ import annotations
 
-from .._platform import INGRESS_CLASS, MIB, quantity_bytes
+from .._platform import HEAP_PERCENT, INGRESS_CLASS, MIB, quantity_bytes
 
 PG_CATALOG = "postgresql"
 RAW_CATALOG = "raw"
-HEAP_SHARE = 0.7             # -XX:MaxRAMPercentage=70 (Unit.heap_options)
 QUERY_SHARE_OF_HEAP = 0.5    # query.max-memory-per-node; Trino keeps 30% of the heap as headroom by default
 
 
@@ -88,7 +87,7 @@ def _memory(u, nodes: int) -> dict:
     """Query memory bounded by the heap the container's limit allows (Trino refuses to start when
     max-memory-per-node plus the heap headroom exceeds the heap)."""
     limit = u.resources().get("limits", {}).get("memory") or u.resources()["requests"]["memory"]
-    per_node_mb = max(64, int(quantity_bytes(limit) * HEAP_SHARE * QUERY_SHARE_OF_HEAP) // MIB)
+    per_node_mb = max(64, int(quantity_bytes(limit) * HEAP_PERCENT / 100 * QUERY_SHARE_OF_HEAP) // MIB)
     return {"per_node": f"{per_node_mb}MB", "total": f"{per_node_mb * nodes}MB"}
 
 
@@ -97,9 +96,9 @@ def trino(u, release: dict) -> dict:
     count = workers(u)
     memory = _memory(u, count or 1)
     secret = u.own_secret()
-    # One heap rule for every JVM (Unit.heap_options), not the chart's fixed -Xmx.
-    node = {"jvm": {"maxHeapSize": None, "maxHeapPercent": None}, "additionalJVMConfig": u.heap_options().split(),
-            "resources": u.resources()}
+    # The one heap rule for every JVM, a share of the container's limit (HEAP_PERCENT, what Unit.heap_options
+    # passes other JVMs), through the chart's own maxHeapPercent instead of its fixed -Xmx8G.
+    node = {"jvm": {"maxHeapSize": None, "maxHeapPercent": HEAP_PERCENT}, "resources": u.resources()}
     values = {
         "image": {"registry": "", "repository": image["repository"], "tag": image["tag"]},
         "server": {

@@ -1,5 +1,5 @@
 """playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
-cluster. The first run prepares the hosts and deploys layer 01 from the chart mirror; the second
+cluster. The first run prepares the hosts and deploys layers 01 and 02 from the chart mirror; the second
 run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
 and no credential appears in any release or in the playbook's output.
 
@@ -19,8 +19,11 @@ from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
-LAYER01 = ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup", "cnpg-operator",
-           "postgresql", "redis", "nessie"]
+LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
+                         "cnpg-operator", "postgresql", "redis", "nessie"],
+          "02 compute": ["spark-operator", "spark", "trino"]}
+RELEASES = [name for names in LAYERS.values() for name in names]
+LINKS = 17   # the lab's declared links (consumer -> provider), each a row of the wiring table
 RUNS: dict = {}
 
 
@@ -58,7 +61,7 @@ def summary(out: str) -> str:
 
 
 def release_actions(out: str) -> dict:
-    """Per layer-01 release in the summary: (outcome, action)."""
+    """Per release in the summary: (outcome, action)."""
     return {m.group(1): (m.group(2), m.group(3))
             for m in re.finditer(r"^\s+- '\s+([a-z-]+)\s+release\s+(ok|failed|skipped)\s+(\w+)", summary(out), re.M)}
 
@@ -70,7 +73,7 @@ def wiring(out: str) -> list:
     return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
-def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
+def test_first_run_prepares_the_hosts_and_deploys_layers_01_and_02(lab):
     res = site()
     RUNS["first"] = res
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
@@ -78,16 +81,20 @@ def test_first_run_prepares_the_hosts_and_deploys_layer_01(lab):
     assert set(HOSTS) <= set(rc) and all(rc[h]["failed"] == 0 and rc[h]["unreachable"] == 0 for h in rc)
     text = re.sub(r"\s+", " ", summary(res.stdout))  # the YAML callback folds long lines
     assert "Layers (profile compact):" in text, text
-    layer = re.search(r"01 storage: 11 release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)", text)
-    assert layer, text
-    whole = re.search(r"Whole deploy: [0-9.]+ s over 1 layer\(s\); critical path of the whole graph [0-9.]+ s", text)
+    layers = []
+    for title, names in LAYERS.items():
+        layer = re.search(title + r": %d release\(s\), \d+ other node\(s\) in [0-9.]+ s \(critical path [0-9.]+ s\)"
+                          % len(names), text)
+        assert layer, text
+        layers.append(layer.group(0))
+    whole = re.search(r"Whole deploy: [0-9.]+ s over 2 layer\(s\); critical path of the whole graph [0-9.]+ s", text)
     assert whole, text
-    print(f"\nfirst run: {res.wall:.1f} s; {layer.group(0)}; {whole.group(0)}")
+    print(f"\nfirst run: {res.wall:.1f} s; {'; '.join(layers)}; {whole.group(0)}")
     rows = wiring(res.stdout)
     print("wiring table:\n  " + "\n  ".join(rows))
-    assert len(rows) == 6 and all(r.rstrip().endswith("ok") for r in rows), rows
+    assert len(rows) == LINKS and all(r.rstrip().endswith("ok") for r in rows), rows
     actions = release_actions(res.stdout)
-    assert actions == {name: ("ok", "install") for name in LAYER01}, actions
+    assert actions == {name: ("ok", "install") for name in RELEASES}, actions
     assert "https://minio.openlakes.lab.internal" in text
     assert re.search(r"https://longhorn.openlakes.lab.internal \(basic auth", text)
 
@@ -101,7 +108,7 @@ def test_second_run_changes_nothing(lab):
     print(f"\nsecond run: {res.wall:.1f} s; changed per host: {changed}")
     assert all(v == 0 for v in changed.values()), changed
     actions = release_actions(res.stdout)
-    assert actions == {name: ("ok", "none") for name in LAYER01}, actions
+    assert actions == {name: ("ok", "none") for name in RELEASES}, actions
 
 
 def test_check_mode_changes_nothing(lab):
@@ -156,12 +163,14 @@ def test_every_ui_is_routed_by_traefik_over_tls(api):
     for ing in net.list_ingress_for_all_namespaces().items:
         for rule in ing.spec.rules:
             hosts[rule.host] = ing.metadata.annotations or {}
-    for ui in ("longhorn", "minio", "nessie"):
+    for ui in ("longhorn", "minio", "nessie", "spark", "trino"):
         ann = hosts[f"{ui}.openlakes.lab.internal"]
         assert ann["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
         assert ann["traefik.ingress.kubernetes.io/router.tls"] == "true"
-    assert hosts["longhorn.openlakes.lab.internal"]["traefik.ingress.kubernetes.io/router.middlewares"] == \
-        "openlakes-ui-auth@kubernetescrd"
+    for ui in ("longhorn", "spark"):   # no login of their own: basic auth in front
+        assert hosts[f"{ui}.openlakes.lab.internal"]["traefik.ingress.kubernetes.io/router.middlewares"] == \
+            "openlakes-ui-auth@kubernetescrd"
+    assert "traefik.ingress.kubernetes.io/router.middlewares" not in hosts["trino.openlakes.lab.internal"]
     core = client.CoreV1Api(api)
     tls = core.read_namespaced_secret("openlakes-wildcard-tls", "traefik")
     assert tls.type == "kubernetes.io/tls"
@@ -182,7 +191,7 @@ def test_no_credential_appears_in_any_release_or_output(api):
     values = [v for v in values if len(v) >= 8]
     assert len(values) >= 6
     releases = core.list_secret_for_all_namespaces(label_selector="owner=helm").items
-    assert len(releases) >= len(LAYER01)
+    assert len(releases) >= len(RELEASES)
     for rel in releases:
         text = json.dumps(_helm.decode_release(rel.data["release"]))
         leaked = [v[:4] + "..." for v in values if v in text]
@@ -205,7 +214,7 @@ def test_status_proves_every_link_and_names_a_broken_one(lab, api):
     core = client.CoreV1Api(api)
     ok = status()
     assert ok.returncode == 0, ok.stdout[-4000:]
-    assert len(wiring(ok.stdout)) == 6
+    assert len(wiring(ok.stdout)) == LINKS
 
     def broken(breaks, restore, expected):
         breaks()

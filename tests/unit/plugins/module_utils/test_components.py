@@ -310,3 +310,54 @@ def test_core_config_image_and_resources_are_honoured_on_the_main_release():
     assert minio["minio"]["values"]["image"]["tag"] == "RELEASE.2026-05-01T00-00-00Z"
     assert minio["minio"]["values"]["mcImage"]["tag"] == "RELEASE.2026-03-13T08-57-32Z", "only the main image"
     assert minio["minio-cold"]["values"]["image"]["tag"] == "RELEASE.2026-03-14T12-00-00Z", "only the main release"
+
+
+TRINO_KNOWN = yaml.safe_load((Path(__file__).parent / "trino_properties.yml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_trino_property_is_one_trino_knows(name):
+    """A single unknown catalog or config property stops Trino from starting: each generated one is known to 480."""
+    values = releases(values_configs.plan(CONFIGS[name][0]))["trino"]["values"]
+    for catalog, text in values["catalogs"].items():
+        props = dict(line.split("=", 1) for line in text.splitlines() if line)
+        known = set(TRINO_KNOWN[props["connector.name"]]) | set(TRINO_KNOWN["s3"])
+        assert not set(props) - known, (catalog, sorted(set(props) - known))
+        if props.get("fs.native-s3.enabled") == "true":
+            # Without endpoint, region and path style Trino's native S3 goes to AWS (DATAPATH.md pitfall 5, 7).
+            assert {"s3.endpoint", "s3.region", "s3.path-style-access"} <= set(props), catalog
+        assert not [v for v in props.values() if "password" in v.lower() and not v.startswith("${ENV:")], catalog
+    extra = {p.split("=", 1)[0] for p in values["additionalConfigProperties"]}
+    assert extra <= set(TRINO_KNOWN["config"]), sorted(extra - set(TRINO_KNOWN["config"]))
+
+
+def test_trino_catalogs_and_sizing_for_three_hosts():
+    values = releases(values_configs.plan(CONFIGS["ha-three-node"][0]))["trino"]["values"]
+    assert set(values["catalogs"]) >= {"lakehouse", "postgresql", "raw"}
+    lake = values["catalogs"]["lakehouse"]
+    assert "iceberg.rest-catalog.uri=http://nessie.openlakes.svc.cluster.local:19120/iceberg\n" in lake
+    assert "s3.aws-access-key=${ENV:TRINO_S3_ACCESS_KEY}\n" in lake
+    pg = values["catalogs"]["postgresql"]
+    assert "connection-url=jdbc:postgresql://postgresql-ro.openlakes.svc.cluster.local:5432/app\n" in pg
+    assert values["server"]["workers"] == 2 and values["coordinator"]["config"]["nodeScheduler"]["includeCoordinator"] is False
+    # Every credential is an environment variable from Trino's own Secret.
+    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in values["env"]} == {"openlakes-trino-credentials"}
+    single = releases(values_configs.plan(CONFIGS["single-node"][0]))["trino"]["values"]
+    assert single["server"]["workers"] == 0 and single["coordinator"]["config"]["nodeScheduler"]["includeCoordinator"]
+
+
+def test_one_spark_configuration_for_the_operator_and_the_history_server():
+    rel = releases(values_configs.plan(LAB))
+    conf = rel["spark"]["values"]["defaults"]["properties"]
+    assert conf["spark.sql.defaultCatalog"] == "lakehouse"
+    assert conf["spark.sql.catalog.lakehouse.uri"] == "http://nessie.openlakes.svc.cluster.local:19120/iceberg"
+    assert conf["spark.eventLog.dir"] == conf["spark.history.fs.logDirectory"] == "s3a://openlakes/spark-history/"
+    assert conf["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    # Spark's own MinIO user, by reference to its Secret, in drivers and executors alike.
+    assert conf["spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY"] == "openlakes-spark-credentials:s3-secret-key"
+    operator = rel["spark-operator"]["values"]
+    assert {"name": "LoadSparkDefaults", "enabled": True} in operator["controller"]["featureGates"]
+    mount = next(m for m in operator["controller"]["volumeMounts"] if m["name"] == "spark-defaults")
+    assert {"name": "SPARK_CONF_DIR", "value": mount["mountPath"]} in operator["controller"]["env"]
+    assert rel["spark-operator"]["depends_on"][1] == "spark", "the ConfigMap exists before the operator mounts it"
+    assert operator["spark"]["jobNamespaces"] == ["openlakes"]

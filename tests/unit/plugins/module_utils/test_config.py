@@ -41,7 +41,7 @@ BASE = {
         "tiering": {"cold_after_days": 30},
     },
     "components": {"minio": {"enabled": True},
-                   "spark": {"image": {"repository": "registry.example.com/openlakes/spark", "tag": "3.5.7-ol.1"}}},
+                   "spark": {"image": {"repository": "registry.example.com/openlakes/spark", "tag": "3.5.9-ol.1"}}},
 }
 
 
