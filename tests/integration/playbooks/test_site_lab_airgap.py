@@ -78,7 +78,10 @@ def upstream(lab, tmp_path_factory):
     for chart in sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()):
         subprocess.run([helm, "package", str(chart), "--destination", str(root)], check=True, capture_output=True)
     subprocess.run([helm, "repo", "index", str(root)], check=True, capture_output=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: D401 - the requests are not the test's output
+            pass
+    handler = functools.partial(Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
