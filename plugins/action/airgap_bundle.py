@@ -7,21 +7,8 @@ from __future__ import annotations
 
 import os
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.openlakes.core.plugins.module_utils import _airgap, _config
-
-SPEC = {
-    "plan": {"type": "dict", "required": True},
-    "dest": {"type": "path", "required": True},
-    "helm_binary": {"type": "path", "default": "helm"},
-    "chart_repository": {"type": "str", "default": ""},
-    "images": {"type": "str", "default": "auto", "choices": ["auto", "copy", "list"]},
-    "image_tool": {"type": "str", "default": "", "choices": ["", "skopeo", "crane"]},
-    "python": {"type": "bool", "default": True},
-    "collection": {"type": "bool", "default": True},
-    "archive": {"type": "bool", "default": False},
-}
+from ansible_collections.openlakes.core.plugins.plugin_utils._controller import ControllerAction
 
 
 def collection_version() -> str:
@@ -31,21 +18,27 @@ def collection_version() -> str:
         return str((yaml.safe_load(fh) or {}).get("version", ""))
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    SPEC = {
+        "plan": {"type": "dict", "required": True},
+        "dest": {"type": "path", "required": True},
+        "helm_binary": {"type": "path", "default": "helm"},
+        "chart_repository": {"type": "str", "default": ""},
+        "images": {"type": "str", "default": "auto", "choices": ["auto", "copy", "list"]},
+        "image_tool": {"type": "str", "default": "", "choices": ["", "skopeo", "crane"]},
+        "python": {"type": "bool", "default": True},
+        "collection": {"type": "bool", "default": True},
+        "archive": {"type": "bool", "default": False},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars or {})
-        _validation, args = self.validate_argument_spec(argument_spec=SPEC)
+    def act(self, args, check_mode):
         try:
-            out = _airgap.build_bundle(
+            return _airgap.build_bundle(
                 args["plan"], args["dest"], helm=args["helm_binary"], chart_repository=args["chart_repository"],
                 images_mode=args["images"], image_tool=args["image_tool"], python=args["python"],
-                collection=args["collection"], archive=args["archive"], check_mode=bool(self._task.check_mode),
+                collection=args["collection"], archive=args["archive"], check_mode=check_mode,
                 collection_root=_config.COLLECTION_ROOT,
                 requirements=os.path.join(_config.COLLECTION_ROOT, "requirements", "controller.txt"),
                 version=collection_version())
         except (_airgap.AirGapError, OSError) as exc:
-            return {**result, "failed": True, "changed": False, "msg": f"the air-gap bundle {args['dest']}: {exc}"}
-        return {**result, **out}
+            return {"failed": True, "changed": False, "msg": f"the air-gap bundle {args['dest']}: {exc}"}

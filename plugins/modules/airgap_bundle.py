@@ -26,11 +26,8 @@ extends_documentation_fragment:
   - openlakes.core.attributes.diff_none
   - openlakes.core.attributes.controller
   - openlakes.core.helm
+  - openlakes.core.airgap
 options:
-  plan:
-    description: The platform plan, as M(openlakes.core.platform_plan) returns it (values are not needed).
-    type: dict
-    required: true
   dest:
     description: The bundle's directory on the controller (made when missing).
     type: path
@@ -68,8 +65,6 @@ options:
 requirements:
   - helm 3.17+ or 4.x on the controller, and access to the charts' repositories
   - skopeo or crane to copy images (not to list them)
-notes:
-  - Runs on the controller only; the task's host is never contacted.
 """
 
 EXAMPLES = r"""

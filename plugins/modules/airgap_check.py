@@ -21,17 +21,12 @@ extends_documentation_fragment:
   - openlakes.core.attributes.diff_none
   - openlakes.core.attributes.controller
   - openlakes.core.helm
+  - openlakes.core.airgap
 options:
-  plan:
-    description: The platform plan, as M(openlakes.core.platform_plan) returns it (values are not needed).
-    type: dict
-    required: true
   chart_mirror:
     description: The chart mirror, as C(openlakes_config.derived.chart_mirror) resolves it.
     type: str
     required: true
-notes:
-  - Runs on the controller only; the task's host is never contacted.
 """
 
 EXAMPLES = r"""

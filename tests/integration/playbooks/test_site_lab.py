@@ -13,7 +13,6 @@ import re
 import subprocess
 import time
 
-import pytest
 
 from ..conftest import REPO
 
@@ -25,18 +24,6 @@ LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "min
 RELEASES = [name for names in LAYERS.values() for name in names]
 LINKS = 17   # the lab's declared links (consumer -> provider), each a row of the wiring table
 RUNS: dict = {}
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cluster):
-    from openlakes_lab import hosts
-    from openlakes_lab.state import Record
-
-    running = bool(Record.load("hosts").data.get("hosts"))
-    hosts.up(log=print)
-    yield lab_cluster
-    if not running and os.environ.get("OPENLAKES_LAB_KEEP") != "1":
-        hosts.down(log=print)
 
 
 def site(*extra):

@@ -11,6 +11,7 @@ the bundle's manifest. No image is copied (no registry is reachable here, and no
 Runs after test_site_lab.py (file order) on the lab it converged, or alone on a fresh lab."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -27,6 +28,7 @@ import pytest
 import yaml
 
 from ..conftest import REPO
+from .test_site_lab import recap
 
 sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
 import values_configs  # noqa: E402
@@ -51,23 +53,6 @@ def playbook(name: str, *extra, config: Path | None = None):
     res = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=REPO, check=False)
     res.wall = time.monotonic() - t0
     return res
-
-
-def recap(out: str) -> dict:
-    return {m.group(1): {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
-            for m in re.finditer(r"^(\S+)\s+:\s+(ok=.*)$", out, re.M)}
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cluster):
-    from openlakes_lab import hosts
-    from openlakes_lab.state import Record
-
-    running = bool(Record.load("hosts").data.get("hosts"))
-    hosts.up(log=print)
-    yield lab_cluster
-    if not running and os.environ.get("OPENLAKES_LAB_KEEP") != "1":
-        hosts.down(log=print)
 
 
 @pytest.fixture(scope="module")
@@ -172,29 +157,40 @@ def on_hosts(script: str, hosts=None):
                        capture_output=True)
 
 
-CONFIGURE_RUNTIME = (f"mkdir -p {os.path.dirname(REGISTRIES_YAML)} && printf 'mirrors:\\n  {REGISTRY}:\\n    endpoint: "
-                     f"[\"https://{REGISTRY}\"]\\n' > {REGISTRIES_YAML}")
+@contextlib.contextmanager
+def moved(path: Path, where: Path):
+    """`path` moved to `where` for the block, then back."""
+    shutil.move(path, where)
+    try:
+        yield
+    finally:
+        shutil.move(where, path)
+
+
+@contextlib.contextmanager
+def runtime_configured(hosts):
+    """k3s's registries.yaml naming the image mirror on `hosts` (and on no other) for the block."""
+    script = (f"mkdir -p {os.path.dirname(REGISTRIES_YAML)} && printf 'mirrors:\\n  {REGISTRY}:\\n    endpoint: "
+              f"[\"https://{REGISTRY}\"]\\n' > {REGISTRIES_YAML}")
+    on_hosts(script, hosts)
+    on_hosts(f"rm -f {REGISTRIES_YAML}", [h for h in HOSTS if h not in hosts])
+    try:
+        yield
+    finally:
+        on_hosts(f"rm -f {REGISTRIES_YAML}")
 
 
 def test_preflight_lists_every_missing_item_before_anything_is_deployed(lab, work):
     """The mirror lacks one chart and one host's runtime does not know the image mirror: the first host's table
     names the chart, the third host's its runtime, and the run stops there (the second host passes)."""
     config = air_gapped_config(work)
-    held = work / "fresh-mirror" / "nessie-0.108.4.tgz"
-    aside = work / "nessie-0.108.4.tgz"
-    shutil.move(held, aside)
-    on_hosts(CONFIGURE_RUNTIME, HOSTS[:2])
-    on_hosts(f"rm -f {REGISTRIES_YAML}", HOSTS[2:])
-    try:
+    with moved(work / "fresh-mirror" / "nessie-0.108.4.tgz", work / "nessie-0.108.4.tgz"), runtime_configured(HOSTS[:2]):
         res = playbook("site.yml", config=config)
-    finally:
-        shutil.move(aside, held)
-        on_hosts(f"rm -f {REGISTRIES_YAML}")
     print(f"\nsite.yml with a chart missing and one runtime not configured: rc {res.returncode} in {res.wall:.1f} s")
     assert res.returncode != 0
     text = re.sub(r"\s+", " ", res.stdout)
     failures = {m.group(1): m.group(0) for m in re.finditer(r"fatal: \[(lab-node-\d)\].*?Nothing was changed\.", text)}
-    for host, failure in sorted(failures.items()):
+    for _host, failure in sorted(failures.items()):
         print("  " + failure[:600])
     assert sorted(failures) == ["lab-node-1", "lab-node-3"], sorted(failures)
     assert "chart nessie 0.108.4 (expected in the chart mirror, found no nessie-0.108.4.tgz)" in failures["lab-node-1"]
@@ -209,14 +205,9 @@ def test_site_deploys_from_the_fresh_mirror_with_every_image_on_the_mirror(lab, 
     from kubernetes import client
 
     config = air_gapped_config(work)
-    on_hosts(CONFIGURE_RUNTIME)
-    aside = LAB_MIRROR.with_name("chart-mirror.away")
-    os.rename(LAB_MIRROR, aside)  # the lab's own mirror is out of reach: only the fresh one is
-    try:
+    # The lab's own mirror is out of reach for the run: only the fresh one is.
+    with moved(LAB_MIRROR, LAB_MIRROR.with_name("chart-mirror.away")), runtime_configured(HOSTS):
         res = playbook("site.yml", config=config)
-    finally:
-        os.rename(aside, LAB_MIRROR)
-        on_hosts(f"rm -f {REGISTRIES_YAML}")
     print(f"\nsite.yml from the fresh mirror: rc {res.returncode} in {res.wall:.1f} s")
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
     table = res.stdout[res.stdout.find("TASK [openlakes.core.preflight : Show this host's preflight table]"):]
