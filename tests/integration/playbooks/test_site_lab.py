@@ -13,7 +13,6 @@ import re
 import subprocess
 import time
 
-
 from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"

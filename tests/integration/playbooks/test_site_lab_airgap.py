@@ -55,6 +55,11 @@ def playbook(name: str, *extra, config: Path | None = None):
     return res
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # the requests are not the test's output
+        pass
+
+
 @pytest.fixture(scope="module")
 def upstream(lab, tmp_path_factory):
     """The stand-ins as a helm repository on 127.0.0.1 (in this process: nothing to stop but a thread)."""
@@ -63,10 +68,7 @@ def upstream(lab, tmp_path_factory):
     for chart in sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()):
         subprocess.run([helm, "package", str(chart), "--destination", str(root)], check=True, capture_output=True)
     subprocess.run([helm, "repo", "index", str(root)], check=True, capture_output=True)
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):  # noqa: D401 - the requests are not the test's output
-            pass
-    handler = functools.partial(Quiet, directory=str(root))
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
