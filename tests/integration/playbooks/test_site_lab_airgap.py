@@ -154,7 +154,7 @@ def air_gapped_config(work: Path) -> Path:
 
 def on_hosts(script: str, hosts=None):
     env = dict(os.environ, CONTAINERS_CONF=str(REPO / "lab" / "podman" / "containers.conf"))
-    for host in hosts or HOSTS:
+    for host in HOSTS if hosts is None else hosts:
         subprocess.run(["podman", "exec", f"openlakes-{host}", "sh", "-c", script], check=True, env=env,
                        capture_output=True)
 
