@@ -87,6 +87,7 @@ def nest(key: str, value) -> dict:
 # `image` and `registry` (marketplace variants), and strings under keys named like an image.
 REGISTRY_KEYS = ("imageRegistry", "defaultImageRegistry")
 NAMESPACE_KEYS = ("imageNamespace", "defaultImageRepository")
+TAG_KEYS = ("defaultImageTag",)
 
 
 def _is_image_key(key: str) -> bool:
@@ -104,8 +105,8 @@ def _chart_default(values: dict, keys: tuple) -> str:
 def find(values, top=None, path=()):
     """Every image reference in a chart's (coalesced) values: (key path, reference or "" when the chart's
     templates decide it, the map or string found). A map with an empty repository and a `name` is built
-    from the chart-wide registry and namespace keys (`imageRegistry`/`imageNamespace`, Strimzi's
-    `defaultImageRegistry`/`defaultImageRepository`)."""
+    from the chart-wide registry, namespace and tag keys (`imageRegistry`/`imageNamespace`, Strimzi's
+    `defaultImageRegistry`/`defaultImageRepository`/`defaultImageTag`)."""
     top = values if top is None else top
     if isinstance(values, dict):
         if "repository" in values and not isinstance(values.get("repository"), (dict, list)):
@@ -138,14 +139,16 @@ def _with_tag(ref: str, tag) -> str:
 def _resolve(image: dict, top: dict) -> str:
     repo = image.get("repository") or ""
     registry = image.get("registry") or ""
+    tag = image.get("tag")
     if not repo and image.get("name"):
         namespace = _chart_default(top, NAMESPACE_KEYS)
         repo = f"{namespace}/{image['name']}" if namespace else image["name"]
         registry = registry or _chart_default(top, REGISTRY_KEYS)
+        tag = tag or _chart_default(top, TAG_KEYS)
     if not repo:
         return ""
     ref = f"{registry.rstrip('/')}/{repo}" if registry else repo
     digest = image.get("digest")
     if digest:
         return f"{ref}@{digest}"
-    return _with_tag(ref, image.get("tag"))
+    return _with_tag(ref, tag)

@@ -176,6 +176,9 @@ def test_references_are_split_as_a_container_runtime_reads_them():
     assert _images.split("longhornio/longhorn-ui:v1.12.1") == ("docker.io", "longhornio/longhorn-ui", "v1.12.1")
     assert _images.split("registry.internal:5000/a/b") == ("registry.internal:5000", "a/b", "latest")
     assert _images.split("localhost/x@sha256:ab") == ("localhost", "x", "@sha256:ab")
+    strimzi = {"defaultImageRegistry": "quay.io", "defaultImageRepository": "strimzi", "defaultImageTag": "1.2.0",
+               "image": {"name": "operator", "registry": "", "repository": "", "tag": ""}}
+    assert [ref for _p, ref, _f in _images.find(strimzi)] == ["quay.io/strimzi/operator:1.2.0"]
     assert _images.mirrored("quay.io/jetstack/cert-manager-webhook:v1.21.1", "m.local:5000/mirror/") == \
         "m.local:5000/mirror/jetstack/cert-manager-webhook:v1.21.1"
     assert _images.on_registry("m.local:5000/mirror/x:1", "m.local:5000/mirror")
