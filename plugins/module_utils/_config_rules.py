@@ -453,8 +453,10 @@ def collection_built_images(ctx):
         for rel in comp.get("releases", []):
             image = ctx.get("components", name, "image", default=None) if rel.get("main") else None
             if rel.get("built_by") and not (isinstance(image, dict) and image.get("repository")):
+                first = rel["images"][0]
                 yield ("components", name, "image"), (
-                    f"{name}'s image {rel['images'][0]} is built by the collection ({rel['built_by']}/, "
+                    f"{name}'s image {first['image'] if isinstance(first, dict) else first} is built by the "
+                    f"collection ({rel['built_by']}/, "
                     f"`make image-{name}`) and is in no public registry; push it to your registry and set "
                     f"components.{name}.image.repository (and tag), or set air_gap.image_registry")
 
@@ -553,11 +555,7 @@ def files_exist(ctx):
     mirror = ctx.get("air_gap", "chart_mirror")
     if not isinstance(mirror, str) or not mirror:
         return
-    if mirror.startswith("oci://"):
-        yield ("air_gap", "chart_mirror"), ("an OCI registry is not a chart mirror this version reads; give a "
-                                            "directory on the controller or an http(s) URL that serves "
-                                            "<name>-<version>.tgz")
-    elif ctx.check_files and not re.match(r"^https?://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
+    if ctx.check_files and not re.match(r"^(https?|oci)://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
         yield ("air_gap", "chart_mirror"), f"no directory at {plain(ctx.path(mirror.removeprefix('file://')), limit=200)}"
 
 

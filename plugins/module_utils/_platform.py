@@ -25,7 +25,7 @@ import copy
 import os
 from dataclasses import dataclass, field
 
-from . import _plan, _secrets
+from . import _images, _plan, _secrets
 
 CLUSTER_DOMAIN = "cluster.local"
 INGRESS_CLASS = "traefik"
@@ -239,19 +239,41 @@ class Unit:
             raise PlanError(f"{self.name}: heap_options() is for components marked `jvm: true` in platform/components.yml")
         return f"-XX:MaxRAMPercentage={HEAP_PERCENT}.0 -XX:+ExitOnOutOfMemoryError"
 
-    def image(self, release: dict, index: int = 0) -> dict:
-        """The release's `index`-th image as {repository, tag}: core-config's `components.<name>.image` replaces the
-        main release's first image; `air_gap.image_registry` replaces the registry of every image."""
-        ref = release["images"][index]
-        repo, _sep, tag = ref.rpartition(":")
+    def image_source(self, release: dict, index: int = 0) -> str:
+        """The release's `index`-th image where it is published (platform/components.yml; core-config's
+        `components.<name>.image` replaces the main release's first image)."""
+        ref = _images.entries(release)[index]["image"]
         given = self.override.get("image") or {}
         if release.get("main") and index == 0 and given:
-            repo, tag = given.get("repository", repo), given.get("tag", tag)
-        mirror = self.config["air_gap"]["image_registry"]
-        if mirror:
-            first, _sep, rest = repo.partition("/")
-            repo = f"{mirror.rstrip('/')}/{rest if ('.' in first or ':' in first) and rest else repo}"
-        return {"repository": repo, "tag": tag}
+            registry, path, tag = _images.split(ref)
+            ref = f"{given.get('repository', registry + '/' + path)}:{given.get('tag', tag)}"
+        return _images.normal(ref)
+
+    def image_ref(self, release: dict, index: int = 0) -> str:
+        """The image as the cluster pulls it: `air_gap.image_registry` replaces its registry."""
+        return _images.mirrored(self.image_source(release, index), self.config["air_gap"]["image_registry"])
+
+    def image(self, release: dict, index: int = 0) -> dict:
+        """The release's `index`-th image as {repository, tag}, as the cluster pulls it."""
+        return _images.values_at("repository", self.image_ref(release, index), "")
+
+    def image_values(self, release: dict) -> dict:
+        """Values that set every image of the release through the chart's own keys (`at`, `form`)."""
+        out: dict = {}
+        for i, entry in enumerate(_images.entries(release)):
+            if entry.get("at"):
+                out = deep_merge(out, _images.nest(entry["at"], _images.values_at(entry["form"], self.image_ref(release, i), "")))
+        return out
+
+    def images(self, release: dict) -> list:
+        """Every image of the release: where it is published (`source`), where the cluster pulls it (`image`),
+        the values key that sets it (`at`) and what sets it (`set_by`: `values` through that key, `builder` for an
+        image the release's builder places, `chart` for one the chart hard-codes, a `hook`)."""
+        raw = release.get("images") or []
+        return [{"source": self.image_source(release, i), "image": self.image_ref(release, i),
+                 "at": entry.get("at", ""), "hook": entry.get("hook", ""), "built_by": release.get("built_by", "") if i == 0 else "",
+                 "set_by": "values" if entry.get("at") else "builder" if isinstance(raw[i], str) else "chart"}
+                for i, entry in enumerate(_images.entries(release))]
 
     def host_name(self, component: str | None = None) -> str:
         return f"{self.inp.manifest['components'][component or self.name]['ui']}.{self.domain}"
@@ -401,7 +423,7 @@ def _chart(inp: Inputs, unit: Unit, rel: dict) -> dict:
 def plan(inp: Inputs, build_values: bool = True) -> dict:
     """The whole platform. With `build_values` false, values are not built (status: names, links, slices)."""
     comps, units = inp.manifest["components"], _units()
-    nodes = []
+    nodes, images = [], []
     for name, comp in comps.items():
         if not inp.enabled(name):
             continue
@@ -418,11 +440,13 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
                 raise PlanError(f"component {name}'s unit has no values builder for its release {rel['name']}")
             values = {}
             if build_values:
-                values = builder(unit, rel)
+                # Every image through the chart's own keys, then what the builder says, then core-config's values.
+                values = deep_merge(unit.image_values(rel), builder(unit, rel))
                 if rel.get("main"):
                     values = deep_merge(values, unit.override.get("values") or {})
             own = {r["name"] for r in comp["releases"]}
             deps = list(rel.get("depends_on", [])) + [d for d in implied if d not in own]
+            images += [dict(i, release=rel["name"], component=name) for i in unit.images(rel)]
             nodes.append({"name": rel["name"], "type": "release", "component": name, "layer": comp["layer"],
                           "namespace": inp.namespace(name, rel), "chart": _chart(inp, unit, rel), "values": values,
                           "depends_on": list(dict.fromkeys(deps)),
@@ -449,7 +473,7 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         raise PlanError(f"the platform's dependency graph is not valid: {exc}") from exc
     _assign_slices(nodes)
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
-            "wiring": wiring(inp), "profile": inp.profile,
+            "wiring": wiring(inp), "profile": inp.profile, "images": images,
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}
 
 

@@ -14,7 +14,6 @@ def nessie(u, release: dict) -> dict:
     pg, db = u.service("postgresql", "rw"), u.database()
     s3, user = u.service("minio", "s3"), u.minio_user()
     values = {
-        "image": u.image(release),
         "versionStoreType": "JDBC2",
         "jdbc": {
             "jdbcUrl": f"jdbc:postgresql://{pg.address}/{db['name']}",

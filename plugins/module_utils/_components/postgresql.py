@@ -28,7 +28,6 @@ def postgresql(u, release: dict) -> dict:
         "version": {"postgresql": "16"},
         "cluster": {
             "instances": min(3, hosts),
-            "imageName": "{repository}:{tag}".format(**u.image(release)),
             "storage": {"size": str(u.sizing().get("storage", "5Gi")), "storageClass": LONGHORN_STORAGE_CLASS},
             "enableSuperuserAccess": True,
             "superuserSecret": u.own_secret(),

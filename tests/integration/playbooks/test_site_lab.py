@@ -13,8 +13,6 @@ import re
 import subprocess
 import time
 
-import pytest
-
 from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
@@ -35,18 +33,6 @@ LAYER08_LINKS = ["kube_prometheus_stack -> kube_prometheus_stack  service promet
 MONITORED = ["longhorn", "traefik", "minio", "postgresql", "nessie", "spark", "trino", "kafka", "apicurio", "loki", "alloy",
              "statsd_exporter"]
 RUNS: dict = {}
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cluster):
-    from openlakes_lab import hosts
-    from openlakes_lab.state import Record
-
-    running = bool(Record.load("hosts").data.get("hosts"))
-    hosts.up(log=print)
-    yield lab_cluster
-    if not running and os.environ.get("OPENLAKES_LAB_KEEP") != "1":
-        hosts.down(log=print)
 
 
 def site(*extra):

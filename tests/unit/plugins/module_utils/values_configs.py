@@ -1,6 +1,6 @@
 """Configurations the plan and values tests use: every example in inventories/, and variants
 that reach the other branches (Cloudflare DNS-01, an existing TLS Secret, no TLS, tiering off,
-an air-gap image registry, profile auto)."""
+an air-gap image registry, profile auto, every implemented component behind an image mirror)."""
 from __future__ import annotations
 
 import copy
@@ -46,7 +46,25 @@ def _variants(base: dict) -> dict:
     plain["air_gap"] = {"image_registry": "registry.internal:5000"}
     plain["resources"] = {"profile": "auto"}
     out["no-tls-no-tiering-mirror-auto"] = plain
+    out["air-gap-everything"] = everything(base, MIRROR)
     return out
+
+
+MIRROR = "registry.internal:5000/mirror"
+
+
+def everything(base: dict, mirror: str) -> dict:
+    """Every implemented component enabled (cert-manager through Cloudflare DNS-01, the cold tier on), with
+    `air_gap.image_registry` set to `mirror` (or not, when empty)."""
+    data = copy.deepcopy(base)
+    data["networking"]["tls"] = {"mode": "cloudflare-dns01", "cloudflare": {
+        "email": "ops@example.com", "api_token": {"vault_variable": "cloudflare_token"}}}
+    comps = data.setdefault("components", {})
+    for name, comp in _config.load_manifest()["components"].items():
+        if comp.get("implemented", True):
+            comps.setdefault(name, {})["enabled"] = True
+    data.setdefault("air_gap", {})["image_registry"] = mirror
+    return data
 
 
 @functools.lru_cache(maxsize=None)
