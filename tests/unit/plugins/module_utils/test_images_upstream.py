@@ -102,6 +102,15 @@ def images_of(plan: dict, name: str) -> list:
 
 
 NAMES = sorted(by_release(plans()[0]))
+# Releases whose images are not listed yet (`images_pending` in platform/components.yml): named, skipped, and
+# air_gap.image_registry is refused while they are enabled (test_config's case "air gap with images pending").
+PENDING = {r["name"]: r["images_pending"] for c in MANIFEST["components"].values() for r in c.get("releases") or []
+           if r.get("images_pending")}
+
+
+def _not_pending(name):
+    if name in PENDING:
+        pytest.skip(f"{name}: images pending ({PENDING[name]})")
 
 
 def test_every_release_of_every_implemented_component_is_checked():
@@ -112,6 +121,7 @@ def test_every_release_of_every_implemented_component_is_checked():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_image_is_left_on_a_public_registry_when_a_mirror_is_set(name):
+    _not_pending(name)
     release = by_release(plans()[0])[name]
     problems = left_public(release, MIRROR)
     assert not problems, "; ".join(problems)
@@ -119,6 +129,7 @@ def test_no_image_is_left_on_a_public_registry_when_a_mirror_is_set(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_image_the_values_deploy_is_listed(name):
+    _not_pending(name)
     plan = plans()[1]
     listed = {i["source"] for i in images_of(plan, name)}
     problems = unlisted(by_release(plan)[name], listed)
