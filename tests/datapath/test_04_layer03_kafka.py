@@ -43,7 +43,8 @@ def test_the_client_is_a_scram_user_with_its_generated_password(streaming, broke
     with streaming.hop("kafka: the KafkaUser's SCRAM credential set (the User Operator played)", config=shown,
                        logs=(streaming.cluster.log(name),)):
         out = servers.kafka_client(streaming, "scram-upsert", f"{pod.ip}:9091", "PLAINTEXT", stdin=json.dumps(users))
-    assert out == {"streamer": ["SCRAM_SHA_512"]}
+    # The test's client and Spark (which consumes Kafka while layer 03 is on), each with its own SCRAM user.
+    assert out == {"spark": ["SCRAM_SHA_512"], "streamer": ["SCRAM_SHA_512"]}
 
 
 def test_the_client_writes_and_reads_through_the_bootstrap_service_as_its_own_user(streaming, broker):
