@@ -68,9 +68,21 @@ def rendered_images(helm, tmp_path, rel) -> set:
     return found
 
 
+# Releases whose images are not listed yet (`images_pending` in platform/components.yml): named and skipped.
+PENDING = {r["name"]: r["images_pending"] for c in MANIFEST["components"].values() for r in c.get("releases") or []
+           if r.get("images_pending")}
+
+
+def _not_pending(name):
+    if name in PENDING:
+        pytest.skip(f"{name}: images pending ({PENDING[name]})")
+
+
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_with_a_mirror_every_rendered_image_is_on_it(name, helm, tmp_path):
     from ansible_collections.openlakes.core.plugins.module_utils import _images
+
+    _not_pending(name)
 
     images = rendered_images(helm, tmp_path, ALL[name])
     left = sorted(i for i in images if not _images.on_registry(i, values_configs.MIRROR))
@@ -81,6 +93,8 @@ def test_with_a_mirror_every_rendered_image_is_on_it(name, helm, tmp_path):
 def test_every_rendered_image_is_in_the_plans_image_list(name, helm, tmp_path):
     """Without a mirror, what the stand-in renders is what platform/components.yml lists (the bundle's list)."""
     from ansible_collections.openlakes.core.plugins.module_utils import _images
+
+    _not_pending(name)
 
     config = values_configs.configs()["lab+cloudflare-dns01"][0]
     plan = values_configs.plan(config)

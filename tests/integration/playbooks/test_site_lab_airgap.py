@@ -102,13 +102,15 @@ def test_the_bundle_holds_every_pinned_chart_verified_and_every_image(lab, upstr
     # The image half, by its list: what every rendered stand-in names and what the upstream values data hold.
     from ansible_collections.openlakes.core.plugins.module_utils import _images
 
-    from ..lab.test_standins import rendered_images
+    from ..lab.test_standins import PENDING, rendered_images
 
     def helm(*args):
         return subprocess.run([str(lab["bin"] / "helm"), *args], capture_output=True, text=True, check=True)
 
     listed = {i["source"] for i in manifest["images"]}
     for rel in plan["releases"]:
+        if rel["name"] in PENDING:
+            continue   # images not listed yet (images_pending): the mirror is refused while they are enabled
         rendered = {_images.normal(i) for i in rendered_images(helm, work, rel)}
         upstream_data = {_images.normal(ref) for _p, ref in found_images(rel) if ref}
         assert rendered <= listed, (rel["name"], sorted(rendered - listed))

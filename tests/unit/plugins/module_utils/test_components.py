@@ -322,6 +322,8 @@ def test_every_trino_property_is_one_trino_knows(name):
     """A single unknown catalog or config property stops Trino from starting: each generated one is known to 480."""
     values = releases(values_configs.plan(CONFIGS[name][0]))["trino"]["values"]
     for catalog, text in values["catalogs"].items():
+        if text is None:
+            continue   # a chart sample catalog removed (helm drops a key set to null)
         props = dict(line.split("=", 1) for line in text.splitlines() if line)
         known = set(TRINO_KNOWN[props["connector.name"]]) | set(TRINO_KNOWN["s3"])
         assert not set(props) - known, (catalog, sorted(set(props) - known))
