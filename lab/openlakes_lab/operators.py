@@ -7,7 +7,8 @@ judged from the custom resource as on a real cluster:
 
 - CloudNativePG `Cluster` <name>: a StatefulSet of `spec.instances` pods (kwok makes them Ready) with
   the `pgdata` claims on the cluster's StorageClass, the Services `<name>-rw`, `<name>-ro`, `<name>-r`
-  (port 5432) and the Secret `<name>-app`, all owned by the Cluster; once every instance is ready,
+  (port 5432) and the Secret `<name>-app`, all owned by the Cluster, the claims too (as CloudNativePG's
+  own claims are: deleting the Cluster deletes them, unless that reference is removed first); once every instance is ready,
   `status` gets `readyInstances` and the condition `Ready=True`. A Cluster labelled
   `lab.openlakes.io/fault: NotReady` is reported `Ready=False` instead.
 - CloudNativePG `Database`: `status.applied` true once its Cluster is Ready.
@@ -66,7 +67,7 @@ def reconcile_cluster(api, obj: dict) -> bool:
                      {"name": "postgres", "image": spec.get("imageName") or "ghcr.io/cloudnative-pg/postgresql:16",
                       "ports": [{"name": "postgresql", "containerPort": 5432}],
                       "volumeMounts": [{"name": "pgdata", "mountPath": "/var/lib/postgresql/data"}]}]}},
-                 "volumeClaimTemplates": [{"metadata": {"name": "pgdata"}, "spec": {
+                 "volumeClaimTemplates": [{"metadata": {"name": "pgdata", "labels": {"cnpg.io/cluster": name}}, "spec": {
                      "accessModes": ["ReadWriteOnce"], "storageClassName": storage.get("storageClass") or None,
                      "resources": {"requests": {"storage": storage.get("size", "1Gi")}}}}]},
     }
@@ -83,6 +84,9 @@ def reconcile_cluster(api, obj: dict) -> bool:
            "data": {"username": base64.b64encode(b"app").decode(),
                     "password": base64.b64encode(secrets.token_urlsafe(24).encode()).decode()}}
     _ensure(lambda b: core.create_namespaced_secret(ns, b), lambda: core.read_namespaced_secret(f"{name}-app", ns), app)
+    for claim in core.list_namespaced_persistent_volume_claim(ns, label_selector=f"cnpg.io/cluster={name}").items:
+        if not any(o.uid == meta["uid"] for o in claim.metadata.owner_references or []):
+            core.patch_namespaced_persistent_volume_claim(claim.metadata.name, ns, {"metadata": {"ownerReferences": owner}})
     live = apps.read_namespaced_stateful_set(name, ns)
     ready = (live.status.ready_replicas or 0)
     fault = (meta.get("labels") or {}).get(FAULT)

@@ -162,6 +162,7 @@ class Record:
     description: str = ""
     chart_name: str = ""
     chart_version: str = ""
+    app_version: str = ""
     values: dict = field(default_factory=dict)
     manifest: str = ""
     last_deployed: str = ""
@@ -185,6 +186,7 @@ def record_from_release(rel: dict) -> Record:
     return Record(name=rel.get("name", ""), namespace=rel.get("namespace", ""), revision=int(rel.get("version", 0)),
                   status=info.get("status", ""), description=info.get("description", ""),
                   chart_name=meta.get("name", ""), chart_version=str(meta.get("version", "")),
+                  app_version=str(meta.get("appVersion", "") or ""),
                   values=rel.get("config") or {}, manifest=rel.get("manifest", ""),
                   last_deployed=info.get("last_deployed", ""),
                   hooks="\n---\n".join(h.get("manifest", "") for h in rel.get("hooks") or []))
@@ -239,6 +241,14 @@ class Helm:
     def rollback_argv(self, name, namespace, revision) -> list:
         return [self.binary, "rollback", name, str(revision), "--namespace", namespace] + self.global_args()
 
+    def uninstall_argv(self, name, namespace, timeout_s=None) -> list:
+        """helm uninstall, waiting until the release's objects are gone (`--wait` alone: helm 3's wait, helm 4's
+        watcher), so that what depends on them is gone before what they depend on is removed."""
+        argv = [self.binary, "uninstall", name, "--namespace", namespace, "--wait"]
+        if timeout_s:
+            argv += ["--timeout", f"{int(timeout_s)}s"]
+        return argv + self.global_args()
+
     def run(self, argv, input_text=None) -> str:
         self.calls.append(argv)
         env = dict(os.environ)
@@ -264,6 +274,9 @@ class Helm:
 
     def rollback(self, name, namespace, revision) -> str:
         return self.run(self.rollback_argv(name, namespace, revision))
+
+    def uninstall(self, name, namespace, timeout_s=None) -> str:
+        return self.run(self.uninstall_argv(name, namespace, timeout_s))
 
     def version(self) -> str:
         return self.run([self.binary, "version", "--short"]).strip()

@@ -82,6 +82,10 @@ wiring:
   returned: success
   type: list
   elements: dict
+volume_providers:
+  description: Release name to the provisioner of the PersistentVolumes it serves (C(provides.volumes)), for uninstall.
+  returned: success
+  type: dict
 variables:
   description: The ansible-vault variables object sets read (C(data_from) with C(variable)).
   returned: success

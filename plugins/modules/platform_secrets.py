@@ -25,7 +25,7 @@ extends_documentation_fragment:
 options:
   sets:
     description:
-      - The credential sets. Each has C(name), C(secret) (the Secret's name), C(keys) (key to generator, see
+      - The credential sets. Each has C(name), C(component) (whose set it is), C(secret) (the Secret's name), C(keys) (key to generator, see
         C(plugins/module_utils/_secrets.py)), C(namespaces) and C(existing) (the Secret is the user's own).
     type: list
     elements: dict
@@ -54,7 +54,8 @@ from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _secre
 from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
 
 LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/part-of": "openlakes"}
-SET_SPEC = {"name": {"type": "str", "required": True}, "secret": {"type": "str", "required": True},
+SET_SPEC = {"name": {"type": "str", "required": True}, "component": {"type": "str", "default": ""},
+            "secret": {"type": "str", "required": True},
             "keys": {"type": "dict", "required": True, "no_log": False},  # generator specs, not values
             "namespaces": {"type": "list", "elements": "str", "required": True},
             "existing": {"type": "bool", "default": False}}
