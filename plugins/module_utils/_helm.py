@@ -162,11 +162,11 @@ class Record:
     description: str = ""
     chart_name: str = ""
     chart_version: str = ""
-    app_version: str = ""
     values: dict = field(default_factory=dict)
     manifest: str = ""
     last_deployed: str = ""
     hooks: str = ""           # the rendered hooks (Jobs that may be gone once they succeeded)
+    app_version: str = ""
 
     @property
     def fingerprint(self) -> str:

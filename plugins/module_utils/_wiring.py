@@ -29,6 +29,7 @@ class Live:
         self.discovery = client.DiscoveryV1Api(cluster.api)
         self.dynamic = dynamic.DynamicClient(cluster.api)
         self._texts: dict = {}
+        self._objects: dict = {}
         self._records: dict = {}
 
     def record(self, name: str, namespace: str):
@@ -38,17 +39,18 @@ class Live:
             self._records[key] = next((r for r in records if r.status == "deployed"), records[0] if records else None)
         return self._records[key]
 
-    def release_text(self, name: str, namespace: str):
-        """The JSON of every live object of a release's deployed revision, or None when it is not deployed."""
+    def release_objects(self, name: str, namespace: str):
+        """(target, live object or None) for every object of a release's deployed revision, or None when it is not
+        deployed. A kind the server no longer serves is left out."""
         from kubernetes.client.rest import ApiException
 
         key = (name, namespace)
-        if key not in self._texts:
+        if key not in self._objects:
             rec = self.record(name, namespace)
             if rec is None:
-                self._texts[key] = None
+                self._objects[key] = None
                 return None
-            parts = []
+            out = []
             for target in targets_from_manifest(rec.manifest, namespace):
                 try:
                     resource = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
@@ -57,14 +59,43 @@ class Live:
                 except ApiException as exc:
                     if exc.status != 404:
                         raise
-                    continue
+                    live = None
                 except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
                     continue
-                live.get("metadata", {}).pop("managedFields", None)
-                parts.append(json.dumps(live, sort_keys=True))
+                if live is not None:
+                    live.get("metadata", {}).pop("managedFields", None)
+                out.append((target, live))
+            self._objects[key] = out
+        return self._objects[key]
+
+    def release_text(self, name: str, namespace: str):
+        """The JSON of every live object of a release's deployed revision, or None when it is not deployed."""
+        key = (name, namespace)
+        if key not in self._texts:
+            objects = self.release_objects(name, namespace)
+            if objects is None:
+                self._texts[key] = None
+                return None
+            parts = [json.dumps(live, sort_keys=True) for _t, live in objects if live is not None]
             # Hooks as helm rendered them: a hook Job that succeeded may be deleted, but it is what ran.
-            self._texts[key] = "\n".join(parts) + "\n" + rec.hooks
+            self._texts[key] = "\n".join(parts) + "\n" + self.record(name, namespace).hooks
         return self._texts[key]
+
+    def readiness(self, name: str, namespace: str) -> list:
+        """What of a release's deployed revision is not ready now (one sentence each): `_readiness`'s judgement of
+        each live object, read once; an object that is gone counts (but a Job, which may be cleaned up)."""
+        from . import _readiness
+
+        out = []
+        for target, live in self.release_objects(name, namespace) or []:
+            if live is None:
+                if target.kind != "Job":
+                    out.append(f"{target.label} does not exist")
+                continue
+            status = _readiness.assess(live)
+            if not status.ready:
+                out.append(f"{target.label}: {status.reason}")
+        return out
 
 
 def _read(read, ref: dict):
@@ -138,18 +169,35 @@ def check(live: Live, links: list) -> list:
     return rows
 
 
-def release_rows(live: Live, releases: list) -> list:
-    """Each release's state: status, revision, chart and when it last changed."""
+def release_rows(live: Live, releases: list, now=None) -> list:
+    """Each release's state: status, revision, chart and app version, readiness now, and when it last changed."""
+    from ._release import _age_seconds
+
     rows = []
     for rel in releases:
         records = _helm.read_records(live.cluster, rel["name"], rel["namespace"])
         top = records[0] if records else None
+        not_ready = live.readiness(rel["name"], rel["namespace"]) if top and top.status == "deployed" else []
+        age = _age_seconds(top.last_deployed, now) if top else float("inf")
         rows.append({"name": rel["name"], "namespace": rel["namespace"], "layer": rel.get("layer", ""),
                      "status": top.status if top else "absent", "revision": top.revision if top else 0,
                      "chart": f"{top.chart_name}-{top.chart_version}" if top else "",
+                     "app_version": top.app_version if top else "",
+                     "ready": bool(top and top.status == "deployed" and not not_ready), "not_ready": not_ready,
                      "last_deployed": top.last_deployed if top else "",
-                     "ok": bool(top and top.status == "deployed")})
+                     "age": age_text(age), "age_seconds": None if age == float("inf") else round(age),
+                     "ok": bool(top and top.status == "deployed" and not not_ready)})
     return rows
+
+
+def age_text(seconds: float) -> str:
+    """3s, 5m, 2h, 4d: how long ago, as a person reads it."""
+    if seconds == float("inf") or seconds < 0:
+        return "unknown"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
 
 
 def table(rows: list) -> list:

@@ -12,7 +12,8 @@ description:
     the provider's Service exists with the declared port, has a ready endpoint, and the consumer's live objects name
     its C(host) and C(port); a C(secret) link holds when the Secret exists with the declared keys in the namespace that
     reads it and the reader's live objects name it.
-  - Reads each release's state (status, revision, chart, last change) too.
+  - Reads each release's state too: status, revision, chart and app version, whether every object of its deployed
+    revision is ready now (the readiness rules of M(openlakes.core.k8s_ready), judged once), and when it last changed.
   - Fails listing every mismatch at once. Reads only; changes nothing, in or out of check mode.
 version_added: 0.2.0
 author: OpenLakes maintainers (@openlakes)
@@ -46,7 +47,9 @@ rows:
   type: list
   elements: dict
 releases:
-  description: Per release, C(status), C(revision), C(chart), C(last_deployed) and C(ok).
+  description:
+    - Per release, C(status), C(revision), C(chart), C(app_version), C(ready), C(not_ready) (what is not ready, one
+      sentence each), C(last_deployed), C(age) (e.g. C(3h)), C(age_seconds) and C(ok).
   returned: always
   type: list
   elements: dict
@@ -77,7 +80,9 @@ def main():
     releases = _wiring.release_rows(live, p["releases"])
     result = {"changed": False, "rows": rows, "releases": releases, "table": _wiring.table(rows)}
     bad = [f"{r['consumer']} -> {r['provider']} ({r['what']}): {'; '.join(r['problems'])}" for r in rows if not r["ok"]]
-    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in releases if not r["ok"]]
+    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in releases if r["status"] != "deployed"]
+    bad += [f"release {r['namespace']}/{r['name']} is not ready: {'; '.join(r['not_ready'])}"
+            for r in releases if r["status"] == "deployed" and not r["ready"]]
     if bad:
         module.fail_json(msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad), **result)
     module.exit_json(**result)
