@@ -66,19 +66,18 @@ _ASSIGNMENT_IN_TEXT = re.compile(r"((?:^|[\s\"'])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*
 
 def secret_values(secrets: list, own: dict) -> tuple:
     """The values to scrub from Secrets (dicts with metadata, type and decoded `values`) and how many there were.
-    `own` is {Secret name: {key: generator spec}} of the collection's credential sets: their user names are not
-    secret; every other value of theirs is scrubbed whatever its length. A value of another Secret (an operator's,
+    `own` is {Secret name: {key: generator spec}} of the collection's credential sets: their fixed names (`nessie`,
+    `admin`) are not secret and would hide every mention of a service; every other value of theirs is scrubbed
+    whatever its length (a generated user name such as MinIO's root user is half of a credential). A value of another Secret (an operator's,
     the user's) is scrubbed when it is under a credential key, looks like one or spans lines (a key, a certificate),
     or is long; its host names, ports and database names stay readable."""
-    from . import _secrets
-
     out, count = [], 0
     for s in secrets:
         if s.get("type") == HELM_RELEASE_TYPE:
             continue
         specs = own.get(s["metadata"]["name"], {})
         for key, value in (s.get("values") or {}).items():
-            if key in specs and not _secrets.is_secret(specs[key]):
+            if key in specs and str(specs[key]).startswith("fixed:"):
                 continue
             if key in specs:
                 wanted = bool(value)

@@ -386,6 +386,8 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
     _assign_slices(nodes)
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
             "wiring": wiring(inp), "profile": inp.profile, "volume_providers": volume_providers(inp),
+            "upgrade_rules": {r["name"]: r["upgrade"] for name, c in comps.items() if inp.enabled(name)
+                              for r in c.get("releases", []) if r.get("upgrade")},
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}
 
 
