@@ -11,6 +11,10 @@ judged from the custom resource as on a real cluster:
   own claims are: deleting the Cluster deletes them, unless that reference is removed first); once every instance is ready,
   `status` gets `readyInstances` and the condition `Ready=True`. A Cluster labelled
   `lab.openlakes.io/fault: NotReady` is reported `Ready=False` instead.
+- CloudNativePG managed roles and superuser: as the operator does once it has set a password from a Secret,
+  `status.managedRolesStatus.passwordStatus.<role>.resourceVersion` and
+  `status.secretsResourceVersion.superuserSecretVersion` name the version of the Secret it read (no password is
+  set anywhere: no PostgreSQL runs).
 - CloudNativePG `Database`: `status.applied` true once its Cluster is Ready.
 
 It is a stand-in of the operator's externally visible behaviour only: no PostgreSQL runs. Started by
@@ -96,11 +100,36 @@ def reconcile_cluster(api, obj: dict) -> bool:
             "message": "Cluster is Ready" if ok else (f"fault {fault} injected" if fault else f"{ready}/{instances} instances ready")}
     status = {"instances": instances, "readyInstances": ready, "conditions": [cond],
               "phase": "Cluster in healthy state" if ok else "Setting up primary",
-              "writeService": f"{name}-rw", "readService": f"{name}-r"}
+              "writeService": f"{name}-rw", "readService": f"{name}-r",
+              **_secret_versions(core, ns, spec)}
     current = obj.get("status") or {}
     if {k: current.get(k) for k in status} != status:
         custom.patch_namespaced_custom_object_status(GROUP, VERSION, ns, "clusters", name, {"status": status})
     return ok
+
+
+def _secret_versions(core, ns: str, spec: dict) -> dict:
+    """What the operator reports of the Secrets it set passwords from: each one's resourceVersion."""
+    from kubernetes.client.rest import ApiException
+
+    def version(secret):
+        try:
+            return core.read_namespaced_secret(secret, ns).metadata.resource_version
+        except ApiException:
+            return None
+
+    roles = {}
+    for role in (spec.get("managed") or {}).get("roles") or []:
+        secret = (role.get("passwordSecret") or {}).get("name")
+        rv = version(secret) if secret else None
+        if rv:
+            roles[role["name"]] = {"transactionID": int(rv), "resourceVersion": rv}
+    out = {"managedRolesStatus": {"byStatus": {"reconciled": sorted(r["name"] for r in (spec.get("managed") or {}).get("roles") or [])},
+                                  "passwordStatus": roles}}
+    superuser = (spec.get("superuserSecret") or {}).get("name")
+    if superuser and spec.get("enableSuperuserAccess"):
+        out["secretsResourceVersion"] = {"superuserSecretVersion": version(superuser)}
+    return out
 
 
 def reconcile_databases(api, ready_clusters: set) -> None:

@@ -454,6 +454,7 @@ def credential_sets(inp: Inputs) -> list:
         cset = credential_set(inp.manifest, component)
         entry = sets.setdefault(cset, {"name": cset, "component": component, "secret": secret_of(inp, cset),
                                        "keys": set_keys(inp.manifest, component),
+                                       "restart": (comps[component].get("credentials") or {}).get("restart", "rolling"),
                                        "existing": cset in (inp.config["credentials"].get("existing_secrets") or {}),
                                        "namespaces": []})
         if namespace not in entry["namespaces"]:

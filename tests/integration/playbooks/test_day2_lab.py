@@ -1,7 +1,8 @@
 """The day-2 playbooks on the lab, in one session: site.yml deploys layers 01 and 02; status.yml reports each release;
 support-bundle.yml writes a bundle in which none of the lab's credential values is found; upgrade.yml takes the
 platform from the stand-ins' versions N to N+1 (a newer collection, new chart versions in the lab's mirror), refuses
-a Longhorn upgrade that skips a minor version, is killed in the middle and resumed; uninstall.yml keeps the data
+a Longhorn upgrade that skips a minor version, is killed in the middle and resumed; rotate-credentials.yml rotates
+Nessie's set and MinIO's root credentials and every consumer follows, in order; uninstall.yml keeps the data
 (layer 02 alone, then everything), site.yml reinstalls onto the kept claims (same UIDs, Bound), and purging is refused
 without the platform's name typed back and then deletes what was kept.
 
@@ -331,6 +332,82 @@ def test_upgrade_killed_in_the_middle_then_resumed(api, newer):
     again = playbook("upgrade.yml", collection=newer)
     assert again.returncode == 0 and "every release is at this collection's version: nothing to upgrade" in again.stdout
     assert recap(again.stdout)["localhost"]["changed"] == 0, again.stdout[-3000:]
+
+
+# --- credential rotation ------------------------------------------------------------------------------------
+
+ROTATION = "What was rotated and what followed"
+
+
+def secret_data(api, name, namespace="openlakes") -> tuple:
+    from kubernetes import client
+
+    s = client.CoreV1Api(api).read_namespaced_secret(name, namespace)
+    return {k: base64.b64decode(v).decode() for k, v in s.data.items()}, s.metadata.resource_version
+
+
+def every_secret_value(api) -> set:
+    from kubernetes import client
+
+    return {base64.b64decode(v).decode() for s in client.CoreV1Api(api).list_secret_for_all_namespaces().items
+            if s.type != "helm.sh/release.v1" for v in (s.data or {}).values()}
+
+
+def test_rotation_in_check_mode_lists_what_would_rotate(api):
+    before = secret_data(api, "openlakes-nessie-credentials")
+    res = playbook("rotate-credentials.yml", "--check", "-e", "openlakes_rotate_credentials=all")
+    show("rotate-credentials.yml --check (all)", res, ROTATION)
+    assert res.returncode == 0, res.stdout[-4000:]
+    text = re.sub(r"\s+", " ", task_output(res.stdout, ROTATION))
+    assert "nessie: Secret openlakes-nessie-credentials in openlakes would get new values for password, s3-secret-key" in text
+    assert "Cluster openlakes/postgresql: CloudNativePG would set the password of role nessie" in text
+    assert re.search(r"Job openlakes/minio-setup-\w+: would run again", text)
+    assert "Deployment openlakes/nessie: would restart (rolling restart)" in text
+    assert "StatefulSet openlakes/minio: would restart (all pods at once)" in text
+    assert secret_data(api, "openlakes-nessie-credentials") == before
+
+
+def test_no_set_named_is_refused(api):
+    res = playbook("rotate-credentials.yml")
+    assert res.returncode != 0 and "Name the credential sets to rotate" in res.stdout
+    res = playbook("rotate-credentials.yml", "-e", "openlakes_rotate_credentials=nosuch")
+    assert res.returncode != 0 and "no credential set nosuch in this platform" in res.stdout
+
+
+def test_rotating_nessie_and_minio_root_moves_every_consumer(api):
+    from kubernetes import client
+
+    apps = client.AppsV1Api(api)
+    old_nessie, _rv = secret_data(api, "openlakes-nessie-credentials")
+    old_root, _rv = secret_data(api, "openlakes-minio-credentials")
+    pods_before = {p.metadata.name: p.metadata.uid for p in client.CoreV1Api(api).list_namespaced_pod("openlakes").items}
+    res = playbook("rotate-credentials.yml", "-e", "openlakes_rotate_credentials=nessie,minio")
+    show("rotate-credentials.yml (nessie, minio)", res, ROTATION)
+    assert res.returncode == 0, res.stdout[-5000:]
+    new_nessie, rv = secret_data(api, "openlakes-nessie-credentials")
+    new_root, _rv = secret_data(api, "openlakes-minio-credentials")
+    assert new_nessie["username"] == old_nessie["username"] == "nessie"
+    assert new_nessie["password"] != old_nessie["password"] and new_nessie["s3-secret-key"] != old_nessie["s3-secret-key"]
+    assert new_root["rootUser"] == old_root["rootUser"] and new_root["rootPassword"] != old_root["rootPassword"]
+    values = every_secret_value(api)
+    for old in (old_nessie["password"], old_nessie["s3-secret-key"], old_root["rootPassword"]):
+        assert old not in values, "an old value is still in a Secret"
+    # The consumer side: CloudNativePG reports the Secret's new version for the role; the setup Job ran again.
+    pg = client.CustomObjectsApi(api).get_namespaced_custom_object("postgresql.cnpg.io", "v1", "openlakes", "clusters", "postgresql")
+    assert pg["status"]["managedRolesStatus"]["passwordStatus"]["nessie"]["resourceVersion"] == rv
+    text = re.sub(r"\s+", " ", task_output(res.stdout, ROTATION))
+    order = [text.index(s) for s in ("CloudNativePG set the password of role nessie", "ran again as Job",
+                                     "Deployment openlakes/nessie: restarted (rolling restart) and ready")]
+    assert order == sorted(order), text
+    root_steps = text[text.index("minio: Secret"):]
+    assert root_steps.index("StatefulSet openlakes/minio: restarted (all pods at once)") < root_steps.index("ran again as Job")
+    ann = apps.read_namespaced_deployment("nessie", "openlakes").spec.template.metadata.annotations
+    assert "openlakes.io/credentials-rotated" in ann
+    pods_after = {p.metadata.name: p.metadata.uid for p in client.CoreV1Api(api).list_namespaced_pod("openlakes").items}
+    assert all(pods_after.get(f"minio-{i}") not in (None, pods_before[f"minio-{i}"]) for i in range(3)), "minio pods replaced"
+    assert not [v for v in (new_nessie["password"], new_root["rootPassword"], old_root["rootPassword"]) if v in res.stdout]
+    status = playbook("status.yml")
+    assert status.returncode == 0, status.stdout[-3000:]
 
 
 REPORT = "What was removed and what was kept"
