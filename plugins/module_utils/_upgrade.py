@@ -225,6 +225,8 @@ class Change:
     def line(self) -> str:
         if self.action == "none":
             return f"  {self.layer} {self.name:<16} up to date ({self.chart} {self.chart_to}, revision {self.revision})"
+        if self.action == "refuse":
+            return f"  {self.layer} {self.name:<16} refused: {self.chart} {self.chart_from} -> {self.chart_to} (see below)"
         parts = [f"{self.chart} {self.chart_from or '(not installed)'} -> {self.chart_to}"]
         if self.app_from != self.app_to:
             parts.append(f"app {self.app_from or '-'} -> {self.app_to or '-'}")
@@ -495,6 +497,9 @@ def plan_changes(graph: list, raw_by_name: dict, cluster, helm, rules: dict, liv
                           rules.get(spec.name) or {}, spec.namespace)
             if why:
                 refusals.append(why)
+                changes.append(Change(spec.name, spec.namespace, meta["layer"], meta["component"], "refuse",
+                                      chart=spec.chart.name, chart_from=record.chart_version, chart_to=spec.chart.version,
+                                      revision=record.revision, status=record.status))
                 continue
         try:
             text = helm.template(spec.name, spec.namespace, spec.chart, spec.values)
@@ -518,7 +523,7 @@ def plan_changes(graph: list, raw_by_name: dict, cluster, helm, rules: dict, liv
 
 
 def plan_lines(name: str, changes: list, levels: list, refusals: list) -> list:
-    moving = [c for c in changes if c.action != "none"]
+    moving = [c for c in changes if c.action not in ("none", "refuse")]
     out = [f"Upgrade plan of platform '{name}': {len(moving)} of {len(changes)} release(s) change"]
     out += [c.line() for c in changes]
     order = [[n for n in level if any(c.name == n and c.action != "none" for c in changes)] for level in levels]
