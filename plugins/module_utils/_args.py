@@ -68,3 +68,9 @@ def release_spec(params: dict):
         pending_timeout=float(params.get("pending_timeout", 300)), create_namespace=params.get("create_namespace", True),
         grace_seconds=float(params.get("grace_seconds", 10)), openapi_validation=params.get("openapi_validation", False),
         wait_for_load_balancer=params.get("wait_for_load_balancer", False))
+
+# openlakes.core.wiring_check (the module and its in-process action plugin).
+WIRING_ARGS = {
+    "links": {"type": "list", "elements": "dict", "required": True},
+    "releases": {"type": "list", "elements": "dict", "default": []},
+}

@@ -18,6 +18,9 @@ from . import _helm
 from ._waiter import targets_from_manifest
 
 
+PARALLEL_READS = 8   # concurrent API reads of one status run
+
+
 class Live:
     """Reads of the live cluster, each done once per check."""
 
@@ -29,56 +32,90 @@ class Live:
         self.discovery = client.DiscoveryV1Api(cluster.api)
         self.dynamic = dynamic.DynamicClient(cluster.api)
         self._texts: dict = {}
-        self._objects: dict = {}
         self._records: dict = {}
+        self._resources: dict = {}
+        self._objects: dict = {}
 
-    def record(self, name: str, namespace: str):
+    def records(self, name: str, namespace: str) -> list:
+        """Every revision of a release, newest first (read once)."""
         key = (name, namespace)
         if key not in self._records:
-            records = _helm.read_records(self.cluster, name, namespace)
-            self._records[key] = next((r for r in records if r.status == "deployed"), records[0] if records else None)
+            self._records[key] = _helm.read_records(self.cluster, name, namespace)
         return self._records[key]
 
-    def release_objects(self, name: str, namespace: str):
-        """(target, live object or None) for every object of a release's deployed revision, or None when it is not
-        deployed. A kind the server no longer serves is left out."""
+    def record(self, name: str, namespace: str):
+        records = self.records(name, namespace)
+        return next((r for r in records if r.status == "deployed"), records[0] if records else None)
+
+    def prefetch(self, releases: list) -> None:
+        """Reads every release's records, then every live object of their deployed revisions, concurrently
+        (the reads are independent; one after another they are most of a status run's time)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = self.prefetch_records(releases)
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            # Resolving kinds fills the discovery cache: done in this thread, then the objects are read in the pool.
+            wanted = []
+            for name, namespace in keys:
+                rec = self.record(name, namespace)
+                for target in targets_from_manifest(rec.manifest, namespace) if rec else []:
+                    resource = self._resource(target)
+                    if resource is not None:
+                        wanted.append((target, resource, namespace))
+            list(pool.map(lambda w: self._object(*w), wanted))
+
+    def prefetch_records(self, releases: list) -> list:
+        """Reads the records of every release concurrently; returns their (name, namespace) keys."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = list(dict.fromkeys((r["name"], r["namespace"]) for r in releases))
+        with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+            list(pool.map(lambda k: self.records(*k), keys))
+        return keys
+
+    def _resource(self, target):
+        key = (target.api_version, target.kind)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
+            except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
+                self._resources[key] = None
+        return self._resources[key]
+
+    def _object(self, target, resource, namespace):
+        """One live object as JSON (managedFields dropped), or None when it does not exist."""
         from kubernetes.client.rest import ApiException
 
-        key = (name, namespace)
+        ns = (target.namespace or namespace) if resource.namespaced else None
+        key = (target.api_version, target.kind, ns, target.name)
         if key not in self._objects:
-            rec = self.record(name, namespace)
-            if rec is None:
-                self._objects[key] = None
-                return None
-            out = []
-            for target in targets_from_manifest(rec.manifest, namespace):
-                try:
-                    resource = self.dynamic.resources.get(api_version=target.api_version, kind=target.kind)
-                    ns = (target.namespace or namespace) if resource.namespaced else None
-                    live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
-                except ApiException as exc:
-                    if exc.status != 404:
-                        raise
-                    live = None
-                except Exception:  # noqa: BLE001 - a kind the server no longer serves: nothing to read
-                    continue
-                if live is not None:
-                    live.get("metadata", {}).pop("managedFields", None)
-                out.append((target, live))
-            self._objects[key] = out
+            try:
+                live = self.dynamic.get(resource, name=target.name, namespace=ns).to_dict()
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
+                live = None
+            if live is not None:
+                live.get("metadata", {}).pop("managedFields", None)
+            self._objects[key] = None if live is None else json.dumps(live, sort_keys=True)
         return self._objects[key]
 
     def release_text(self, name: str, namespace: str):
         """The JSON of every live object of a release's deployed revision, or None when it is not deployed."""
         key = (name, namespace)
         if key not in self._texts:
-            objects = self.release_objects(name, namespace)
-            if objects is None:
+            rec = self.record(name, namespace)
+            if rec is None:
                 self._texts[key] = None
                 return None
-            parts = [json.dumps(live, sort_keys=True) for _t, live in objects if live is not None]
+            parts = []
+            for target in targets_from_manifest(rec.manifest, namespace):
+                resource = self._resource(target)
+                text = self._object(target, resource, namespace) if resource is not None else None
+                if text is not None:
+                    parts.append(text)
             # Hooks as helm rendered them: a hook Job that succeeded may be deleted, but it is what ran.
-            self._texts[key] = "\n".join(parts) + "\n" + self.record(name, namespace).hooks
+            self._texts[key] = "\n".join(parts) + "\n" + rec.hooks
         return self._texts[key]
 
     def readiness(self, name: str, namespace: str) -> list:
@@ -86,13 +123,18 @@ class Live:
         each live object, read once; an object that is gone counts (but a Job, which may be cleaned up)."""
         from . import _readiness
 
+        rec = self.record(name, namespace)
         out = []
-        for target, live in self.release_objects(name, namespace) or []:
-            if live is None:
+        for target in targets_from_manifest(rec.manifest, namespace) if rec else []:
+            resource = self._resource(target)
+            if resource is None:
+                continue
+            text = self._object(target, resource, namespace)
+            if text is None:
                 if target.kind != "Job":
                     out.append(f"{target.label} does not exist")
                 continue
-            status = _readiness.assess(live)
+            status = _readiness.assess(json.loads(text))
             if not status.ready:
                 out.append(f"{target.label}: {status.reason}")
         return out
@@ -153,9 +195,12 @@ def check_reference(live: Live, releases: list, reference: str, what: str) -> li
 
 
 def check(live: Live, links: list) -> list:
-    """One row per link: consumer, provider, what, checked, ok, problems."""
-    rows = []
-    for link in links:
+    """One row per link: consumer, provider, what, checked, ok, problems (in the order of the links)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    live.prefetch([r for link in links for r in link["in_releases"]])
+
+    def row(link):
         if link["kind"] == "service":
             svc = link["service"]
             problems = check_service(live, svc) + check_reference(live, link["in_releases"], link["reference"], "the address")
@@ -164,18 +209,21 @@ def check(live: Live, links: list) -> list:
             sec = link["secret"]
             problems = check_secret(live, sec) + check_reference(live, link["in_releases"], sec["name"], "the Secret")
             checked = f"Secret {sec['namespace']}/{sec['name']} keys {','.join(sec['keys'])}; named by {', '.join(r['name'] for r in link['in_releases'])}"
-        rows.append({"consumer": link["consumer"], "provider": link["provider"], "what": link["what"],
-                     "checked": checked, "ok": not problems, "problems": problems})
-    return rows
+        return {"consumer": link["consumer"], "provider": link["provider"], "what": link["what"],
+                "checked": checked, "ok": not problems, "problems": problems}
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
+        return list(pool.map(row, links))
 
 
 def release_rows(live: Live, releases: list, now=None) -> list:
     """Each release's state: status, revision, chart and app version, readiness now, and when it last changed."""
     from ._release import _age_seconds
 
+    live.prefetch(releases)
     rows = []
     for rel in releases:
-        records = _helm.read_records(live.cluster, rel["name"], rel["namespace"])
+        records = live.records(rel["name"], rel["namespace"])
         top = records[0] if records else None
         not_ready = live.readiness(rel["name"], rel["namespace"]) if top and top.status == "deployed" else []
         age = _age_seconds(top.last_deployed, now) if top else float("inf")
@@ -209,3 +257,19 @@ def table(rows: list) -> list:
         out.append(f"{head}  {r['what']:<30} {'ok' if r['ok'] else 'FAILED: ' + '; '.join(r['problems'])}")
         out.append(f"{'':<{width}}  {'':<30} ({r['checked']})")
     return out
+
+
+def run(cluster, links: list, releases: list) -> dict:
+    """The whole check: the rows, the release states, the table, and `failed`/`msg` listing every mismatch."""
+    live = Live(cluster)
+    rows = check(live, links)
+    states = release_rows(live, releases)
+    result = {"changed": False, "rows": rows, "releases": states, "table": table(rows)}
+    bad = [f"{r['consumer']} -> {r['provider']} ({r['what']}): {'; '.join(r['problems'])}" for r in rows if not r["ok"]]
+    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in states if r["status"] != "deployed"]
+    bad += [f"release {r['namespace']}/{r['name']} is not ready: {'; '.join(r['not_ready'])}"
+            for r in states if r["status"] == "deployed" and not r["ready"]]
+    if bad:
+        result.update(failed=True, msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad))
+    return result
+

@@ -55,6 +55,7 @@ from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _secre
 from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
 
 LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/part-of": "openlakes"}
+MANAGED_SELECTOR = "app.kubernetes.io/managed-by=openlakes.core"
 SET_SPEC = {"name": {"type": "str", "required": True}, "component": {"type": "str", "default": ""},
             "restart": {"type": "str", "default": "rolling", "choices": ["rolling", "together"]},
             "secret": {"type": "str", "required": True},
@@ -88,7 +89,21 @@ def main():
     core = client.CoreV1Api(_k8s.Cluster(p["kubeconfig"] or "", p["context"]).api)
     out, changed, problems = {}, False, []
 
-    def read(ns, name):
+    # One list per namespace of the Secrets this collection made, instead of one read per Secret and namespace;
+    # a user's own Secret (credentials.existing_secrets) is read by name.
+    made = {}
+    for ns in sorted({ns for cset in sets for ns in cset["namespaces"]}):
+        try:
+            items = core.list_namespaced_secret(ns, label_selector=MANAGED_SELECTOR).items
+        except ApiException as exc:
+            if exc.status != 404:
+                module.fail_json(msg=f"listing Secrets in {ns} failed: {exc.status} {exc.reason}")
+            items = []
+        made.update({(ns, item.metadata.name): item for item in items})
+
+    def read(ns, name, by_name=False):
+        if not by_name:
+            return made.get((ns, name))
         try:
             return core.read_namespaced_secret(name, ns)
         except ApiException as exc:
@@ -98,7 +113,7 @@ def main():
 
     for cset in sets:
         name, keys, namespaces = cset["secret"], cset["keys"], cset["namespaces"]
-        first = read(namespaces[0], name)
+        first = read(namespaces[0], name, by_name=cset["existing"])
         if cset["existing"]:
             if first is None:
                 problems.append(f"{cset['name']}: the existing Secret {namespaces[0]}/{name} named in core-config.yaml does not exist")
@@ -135,6 +150,9 @@ def main():
                 else:
                     core.patch_namespaced_secret(name, ns, {"stringData": {k: v for k, v in values.items() if have.get(k) != v}})
             except ApiException as exc:
+                if exc.status == 409:   # there, but not listed as ours: somebody else's Secret of that name
+                    problems.append(f"Secret {ns}/{name} exists and was not made by openlakes.core; remove it or name another")
+                    continue
                 module.fail_json(msg=f"writing Secret {ns}/{name} failed: {exc.status} {exc.reason}")
         changed = changed or wrote
         out[cset["name"]] = {"secret": name, "namespaces": namespaces, "keys": sorted(values), "created": wrote}

@@ -63,28 +63,17 @@ table:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _wiring
-from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
+from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS, WIRING_ARGS
 
 
 def main():
-    module = AnsibleModule(argument_spec={
-        **CLUSTER_ARGS,
-        "links": {"type": "list", "elements": "dict", "required": True},
-        "releases": {"type": "list", "elements": "dict", "default": []},
-    }, supports_check_mode=True)
+    module = AnsibleModule(argument_spec={**CLUSTER_ARGS, **WIRING_ARGS}, supports_check_mode=True)
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params
-    live = _wiring.Live(_k8s.Cluster(p["kubeconfig"] or "", p["context"]))
-    rows = _wiring.check(live, p["links"])
-    releases = _wiring.release_rows(live, p["releases"])
-    result = {"changed": False, "rows": rows, "releases": releases, "table": _wiring.table(rows)}
-    bad = [f"{r['consumer']} -> {r['provider']} ({r['what']}): {'; '.join(r['problems'])}" for r in rows if not r["ok"]]
-    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in releases if r["status"] != "deployed"]
-    bad += [f"release {r['namespace']}/{r['name']} is not ready: {'; '.join(r['not_ready'])}"
-            for r in releases if r["status"] == "deployed" and not r["ready"]]
-    if bad:
-        module.fail_json(msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad), **result)
+    result = _wiring.run(_k8s.Cluster(p["kubeconfig"] or "", p["context"]), p["links"], p["releases"])
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 
