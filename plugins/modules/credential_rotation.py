@@ -31,7 +31,7 @@ options:
     description: The plan's C(credentials).
     type: list
     elements: dict
-    required: true
+    default: []
   nodes:
     description: The plan's C(nodes) (names and C(depends_on): the order).
     type: list
@@ -71,15 +71,13 @@ lines:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _rotation
-from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
+from ansible_collections.openlakes.core.plugins.module_utils import _args, _k8s, _rotation
 
 
 def main():
     module = AnsibleModule(argument_spec={
-        **CLUSTER_ARGS,
-        "credentials": {"type": "list", "elements": "dict", "required": True, "no_log": False},  # names and specs only
-        "nodes": {"type": "list", "elements": "dict", "required": True},
+        **_args.CLUSTER_ARGS,
+        **_args.PLAN_ARGS,
         "rotate": {"type": "list", "elements": "str", "required": True},
         "timeout": {"type": "int", "default": 600},
     }, supports_check_mode=True)

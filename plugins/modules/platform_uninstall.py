@@ -119,8 +119,7 @@ def main():
     module = AnsibleModule(argument_spec={
         **_args.CLUSTER_ARGS,
         **_args.HELM_ARGS,
-        "nodes": {"type": "list", "elements": "dict", "required": True},
-        "credentials": {"type": "list", "elements": "dict", "default": [], "no_log": False},  # names and specs only
+        **_args.PLAN_ARGS,
         "volume_providers": {"type": "dict", "default": {}},
         "config": {"type": "dict", "required": True},
         "layers": {"type": "list", "elements": "str", "default": []},

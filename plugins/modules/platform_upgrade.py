@@ -125,7 +125,7 @@ def main():
     module = AnsibleModule(argument_spec={
         **_args.CLUSTER_ARGS,
         **_args.HELM_ARGS,
-        "nodes": {"type": "list", "elements": "dict", "required": True},
+        "nodes": _args.PLAN_ARGS["nodes"],
         "slices": {"type": "dict", "required": True},
         "rules": {"type": "dict", "default": {}},
         "name": {"type": "str", "default": ""},
