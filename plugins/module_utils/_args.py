@@ -75,6 +75,7 @@ def release_spec(params: dict):
         grace_seconds=float(params.get("grace_seconds", 10)), openapi_validation=params.get("openapi_validation", False),
         wait_for_load_balancer=params.get("wait_for_load_balancer", False))
 
+
 # openlakes.core.wiring_check (the module and its in-process action plugin).
 WIRING_ARGS = {
     "links": {"type": "list", "elements": "dict", "required": True},

@@ -191,8 +191,8 @@ def collect(cluster, releases: list, namespaces: list, own_sets: dict, log_lines
     rel_out = []
     for rel in releases:
         records = _helm.read_records(cluster, rel["name"], rel["namespace"])
-        rel_out.append(release_summary(records) if records else {"name": rel["name"], "namespace": rel["namespace"],
-                                                                   "revisions": [], "objects": []})
+        empty = {"name": rel["name"], "namespace": rel["namespace"], "revisions": [], "objects": []}
+        rel_out.append(release_summary(records) if records else empty)
     files["releases.json"] = rel_out
     events, pods, workloads, claims = [], [], [], []
     for ns in live_ns:

@@ -272,4 +272,3 @@ def run(cluster, links: list, releases: list) -> dict:
     if bad:
         result.update(failed=True, msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad))
     return result
-

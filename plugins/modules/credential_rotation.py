@@ -33,7 +33,7 @@ options:
     elements: dict
     default: []
   nodes:
-    description: The plan's C(nodes) (names and C(depends_on): the order).
+    description: The plan's C(nodes), whose names and C(depends_on) give the order.
     type: list
     elements: dict
     required: true

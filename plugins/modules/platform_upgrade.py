@@ -14,16 +14,17 @@ description:
     CustomResourceDefinitions it carries against the live ones, and what restarts (workloads whose pod template
     changes; custom resources whose spec changes, which their operator applies). Targets are rendered with
     C(helm template); nothing changes while planning.
-  - Before changing anything, checks the upstream rules and refuses, naming what to do: no downgrade; a component's
-    C(upgrade.minor_step) (Longhorn upgrades one minor version at a time); its documented breaking versions
-    (C(upgrade.breaking)); a chart whose C(crds/) change while the release does not apply them (helm does not);
-    a release rendering custom resources whose CRD comes with another changing release it does not depend on.
+  - Before changing anything, checks the upstream rules and refuses, naming what to do, a downgrade, a move past a
+    component's C(upgrade.minor_step) (Longhorn upgrades one minor version at a time), across one of its documented
+    breaking versions (C(upgrade.breaking)), a chart whose C(crds/) change while the release does not apply them (helm
+    does not), and a release rendering custom resources whose CRD comes with another changing release it does not
+    depend on.
   - Upgrades with the release engine of M(openlakes.core.release_plan) along the plan's graph (CRDs and operators
     before their resources, providers before consumers), each release waited on with its readiness rules.
-  - Records its progress in the ConfigMap C(openlakes-upgrade) of the platform namespace (per release: from, to,
-    state, times; the claims' UIDs when it started; a lease renewed while it runs). A run that finds an upgrade
-    to the same target interrupted continues it: what was done is one read, what was running is waited on until
-    ready, a release left C(pending-*) is recovered by the engine once older than I(pending_timeout).
+  - Records its progress in the ConfigMap C(openlakes-upgrade) of the platform namespace (each release's from, to,
+    state and times, the claims' UIDs when it started, and a lease renewed while it runs). A run that finds an
+    upgrade to the same target interrupted continues it. What was done is one read, what was running is waited on
+    until ready, a release left C(pending-*) is recovered by the engine once older than I(pending_timeout).
   - After the upgrade, every claim there when it started must be there with the same UID and Bound, else it fails.
   - With I(plan_only), or in check mode, returns the plan and changes nothing.
 version_added: 0.3.0

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPO
-from .test_site_lab import INVENTORY, RELEASES, lab, recap, site  # noqa: F401 - lab is a fixture
+from .test_site_lab import INVENTORY, RELEASES, lab, recap, site  # noqa: F401 pylint: disable=unused-import (lab: a fixture)
 
 LAYER02 = ["spark-operator", "spark", "trino"]
 STATE: dict = {}
