@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPO
-from .test_site_lab import INVENTORY, RELEASES, lab, recap, site  # noqa: F401 pylint: disable=unused-import (lab: a fixture)
+# `lab` is the site test's fixture (the lab's hosts), used here by name.
+from .test_site_lab import INVENTORY, RELEASES, lab, recap, site  # noqa: F401 pylint: disable=unused-import
 
 LAYER02 = ["spark-operator", "spark", "trino"]
 STATE: dict = {}
