@@ -3,8 +3,8 @@
 # version (lab/datapath.env) into the lab cache; prints that directory. Never writes into the
 # repository. MinIO and mc come from Go modules (`go install` at the exact pseudo-version the proxy
 # serves), Nessie's runner jar from Maven Central (Maven checks its .sha1; the pinned SHA-256 is
-# checked here), pyiceberg from PyPI into a venv of its own. PostgreSQL is a Debian package
-# (lab/install-host-packages.sh datapath). helm (the lab's pinned v4) renders the setup chart.
+# checked here), Kafka's jars from Maven Central, pyiceberg and confluent-kafka from PyPI into a venv of
+# its own. PostgreSQL is a Debian package (lab/install-host-packages.sh datapath). helm (the lab's pinned v4) renders the setup chart.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -54,12 +54,36 @@ nessie_fetch() {
   [ -n "$NESSIE_RUNNER_SHA256" ] || log "warning: no NESSIE_RUNNER_SHA256 pinned; this jar's is $sum"
 }
 
+kafka_fetch() { # the broker's jars: $cache/kafka-<version>/libs
+  local dir="$cache/kafka-$KAFKA_VERSION" tmp
+  [ -f "$dir/.complete" ] && return 0
+  log "fetching org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its runtime dependencies from Maven Central (44 MB, once)"
+  tmp=$(mktemp -d)
+  cat > "$tmp/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>io.openlakes.datapath</groupId><artifactId>kafka-broker</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>$SLF4J_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>$SLF4J_VERSION</version></dependency>
+  </dependencies>
+</project>
+POM
+  (cd "$tmp" && mvn -q -B --strict-checksums -Dmaven.repo.local="$tmp/m2" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp/libs" >&2)
+  rm -rf "$dir"; mkdir -p "$dir"
+  mv "$tmp/libs" "$dir/libs"
+  rm -rf "$tmp"
+  touch "$dir/.complete"
+}
+
 client_venv() {
   local key dir
   key=$(sha256sum "$repo/requirements/datapath.txt" | cut -c1-12)
   dir="$cache/venv-$key"
   [ -x "$dir/bin/python" ] && [ -f "$dir/.installed" ] && return 0
-  log "creating the Iceberg client venv (requirements/datapath.txt)"
+  log "creating the clients' venv (requirements/datapath.txt: pyiceberg, confluent-kafka)"
   rm -rf "$dir"
   python3 -m venv "$dir"
   "$dir/bin/pip" install -q --disable-pip-version-check -r "$repo/requirements/datapath.txt" >&2
@@ -70,5 +94,6 @@ gobin_install minio github.com/minio/minio "$MINIO_MODULE_VERSION"
 gobin_install mc github.com/minio/mc "$MC_MODULE_VERSION"
 gobin_install helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION"
 nessie_fetch
+kafka_fetch
 client_venv
 echo "$cache"

@@ -16,6 +16,17 @@ judged from the custom resource as on a real cluster:
   `status.secretsResourceVersion.superuserSecretVersion` name the version of the Secret it read (no password is
   set anywhere: no PostgreSQL runs).
 - CloudNativePG `Database`: `status.applied` true once its Cluster is Ready.
+- Strimzi `Kafka` <c> with its `KafkaNodePool`s (label `strimzi.io/cluster: <c>`): per pool a StatefulSet
+  `<c>-<pool>` of `spec.replicas` pods `<c>-<pool>-<i>` (Strimzi makes StrimziPodSets; kwok runs StatefulSets) with
+  the claims `data-0-<c>-<pool>-<i>` of the pool's storage class and size, the Services `<c>-kafka-bootstrap` (a port
+  per listener, and 9091) and the headless `<c>-kafka-brokers`, the Deployment `<c>-entity-operator` and the Secret
+  `<c>-cluster-ca-cert`, all owned by the Kafka; each pool's `status.nodeIds`; once every broker and the entity
+  operator are ready, the Kafka's `Ready=True` with its listeners' bootstrap addresses. A Kafka without a node pool
+  that has the controller role is refused as Strimzi refuses it (`NotReady`, InvalidResourceException), and one
+  labelled `lab.openlakes.io/fault: NotReady` stays `NotReady`.
+- Strimzi `KafkaUser`: once its Kafka is ready, the Secret `<secretPrefix><user>` with `password` (read from the
+  Secret its `password.valueFrom.secretKeyRef` names) and `sasl.jaas.config`, and `Ready=True`; a missing password
+  Secret is reported as Strimzi reports it. `KafkaTopic`: `Ready=True` once its Kafka is ready.
 
 It is a stand-in of the operator's externally visible behaviour only: no PostgreSQL runs. Started by
 `openlakes_lab up` and stopped by its recorded PID like every lab process.
@@ -28,11 +39,12 @@ import secrets
 import time
 
 GROUP, VERSION = "postgresql.cnpg.io", "v1"
+STRIMZI, STRIMZI_VERSION = "kafka.strimzi.io", "v1"
 FAULT = "lab.openlakes.io/fault"
 
 
-def _owner(obj: dict) -> list:
-    return [{"apiVersion": f"{GROUP}/{VERSION}", "kind": "Cluster", "name": obj["metadata"]["name"],
+def _owner(obj: dict, api_version: str = f"{GROUP}/{VERSION}", kind: str = "Cluster") -> list:
+    return [{"apiVersion": api_version, "kind": kind, "name": obj["metadata"]["name"],
              "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]
 
 
@@ -145,24 +157,206 @@ def reconcile_databases(api, ready_clusters: set) -> None:
                                                          {"status": {"applied": applied}})
 
 
+def play_cnpg(api) -> None:
+    from kubernetes import client
+
+    custom = client.CustomObjectsApi(api)
+    ready = set()
+    for obj in custom.list_cluster_custom_object(GROUP, VERSION, "clusters").get("items", []):
+        if not obj["metadata"].get("deletionTimestamp") and reconcile_cluster(api, obj):
+            ready.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+    reconcile_databases(api, ready)
+
+
+# --- Strimzi ---------------------------------------------------------------------------
+
+def _strimzi_status(custom, plural: str, obj: dict, status: dict) -> None:
+    """Patches the status only when a field of it differs (no write, no event, when nothing changed). A condition
+    keeps its lastTransitionTime while its type, status and reason stay, as Strimzi's do."""
+    status = dict(status, observedGeneration=obj["metadata"].get("generation", 1))
+    current = obj.get("status") or {}
+    before = {(c.get("type"), c.get("status"), c.get("reason")): c.get("lastTransitionTime")
+              for c in current.get("conditions") or []}
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    status["conditions"] = [dict(c, lastTransitionTime=before.get((c.get("type"), c.get("status"), c.get("reason")))
+                                 or stamp) for c in status.get("conditions") or []]
+    if {k: current.get(k) for k in status} != status:
+        meta = obj["metadata"]
+        custom.patch_namespaced_custom_object_status(STRIMZI, STRIMZI_VERSION, meta["namespace"], plural, meta["name"],
+                                                     {"status": status})
+
+
+def _condition(ok: bool, reason: str = "", message: str = "") -> list:
+    if ok:
+        return [{"type": "Ready", "status": "True"}]
+    return [{"type": "NotReady", "status": "True", "reason": reason, "message": message}]
+
+
+def reconcile_kafka(api, kafka: dict, pools: list) -> bool:
+    """Makes what Strimzi makes for one Kafka and its node pools; returns whether it is ready."""
+    from kubernetes import client
+
+    apps, core, custom = client.AppsV1Api(api), client.CoreV1Api(api), client.CustomObjectsApi(api)
+    meta, spec = kafka["metadata"], kafka.get("spec") or {}
+    name, ns = meta["name"], meta["namespace"]
+    owner = _owner(kafka, f"{STRIMZI}/{STRIMZI_VERSION}", "Kafka")
+    cluster_id = meta["uid"].replace("-", "")[:22]
+    if not any("controller" in (p.get("spec") or {}).get("roles", []) and (p.get("spec") or {}).get("replicas", 0) > 0
+               for p in pools):
+        _strimzi_status(custom, "kafkas", kafka, {"conditions": _condition(
+            False, "InvalidResourceException", f"The Kafka cluster {name} is invalid: [At least one KafkaNodePool with "
+            f"the controller role and at least one replica is required when KRaft mode is enabled]")})
+        return False
+    listeners = (spec.get("kafka") or {}).get("listeners") or []
+    ports = [{"name": "tcp-replication", "port": 9091, "targetPort": 9091}] + [
+        {"name": f"tcp-{li['name']}", "port": int(li["port"]), "targetPort": int(li["port"])} for li in listeners]
+    selector = {"strimzi.io/cluster": name, "strimzi.io/kind": "Kafka", "strimzi.io/name": f"{name}-kafka"}
+    labels = dict(selector, **{"openlakes.io/stand-in": "true"})
+    for svc_name, headless in ((f"{name}-kafka-bootstrap", False), (f"{name}-kafka-brokers", True)):
+        svc_ports = ports + ([{"name": "tcp-ctrlplane", "port": 9090, "targetPort": 9090}] if headless else [])
+        body = {"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": svc_name, "namespace": ns, "labels": labels, "ownerReferences": owner},
+                "spec": {"selector": dict(selector, **{"strimzi.io/broker-role": "true"}), "ports": svc_ports,
+                         **({"clusterIP": "None", "publishNotReadyAddresses": True} if headless else {})}}
+        _ensure(lambda b: core.create_namespaced_service(ns, b),
+                lambda n=svc_name: core.read_namespaced_service(n, ns), body)
+    image = (spec.get("kafka") or {}).get("image") or "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1"
+    ready, next_id = True, 0
+    for pool in sorted(pools, key=lambda p: p["metadata"]["name"]):
+        pspec, pname = pool.get("spec") or {}, pool["metadata"]["name"]
+        replicas = int(pspec.get("replicas", 0))
+        roles = pspec.get("roles") or []
+        volumes = ((pspec.get("storage") or {}).get("volumes") or [{}])
+        pod_labels = dict(labels, **{"strimzi.io/pool-name": pname,
+                                     "strimzi.io/broker-role": str("broker" in roles).lower(),
+                                     "strimzi.io/controller-role": str("controller" in roles).lower()})
+        sts = {
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": f"{name}-{pname}", "namespace": ns, "labels": pod_labels, "ownerReferences": owner},
+            "spec": {"replicas": replicas, "serviceName": f"{name}-kafka-brokers", "podManagementPolicy": "Parallel",
+                     "selector": {"matchLabels": {"strimzi.io/cluster": name, "strimzi.io/pool-name": pname}},
+                     "template": {"metadata": {"labels": pod_labels}, "spec": {"containers": [
+                         {"name": "kafka", "image": image, "ports": [{"name": p["name"], "containerPort": p["port"]}
+                                                                      for p in ports],
+                          "resources": pspec.get("resources") or {},
+                          "volumeMounts": [{"name": f"data-{v.get('id', 0)}", "mountPath": f"/var/lib/kafka/data-{v.get('id', 0)}"}
+                                           for v in volumes]}]}},
+                     "volumeClaimTemplates": [{"metadata": {"name": f"data-{v.get('id', 0)}"}, "spec": {
+                         "accessModes": ["ReadWriteOnce"], "storageClassName": v.get("class") or None,
+                         "resources": {"requests": {"storage": v.get("size", "1Gi")}}}} for v in volumes]},
+        }
+        _ensure(lambda b: apps.create_namespaced_stateful_set(ns, b),
+                lambda n=f"{name}-{pname}": apps.read_namespaced_stateful_set(n, ns), sts)
+        if apps.read_namespaced_stateful_set(f"{name}-{pname}", ns).spec.replicas != replicas:
+            apps.patch_namespaced_stateful_set(f"{name}-{pname}", ns, {"spec": {"replicas": replicas}})
+        live = apps.read_namespaced_stateful_set(f"{name}-{pname}", ns)
+        ready = ready and (live.status.ready_replicas or 0) >= replicas
+        ids = list(range(next_id, next_id + replicas))
+        next_id += replicas
+        _strimzi_status(custom, "kafkanodepools", pool, {
+            "nodeIds": ids, "replicas": replicas, "roles": roles, "clusterId": cluster_id,
+            "labelSelector": f"strimzi.io/cluster={name},strimzi.io/pool-name={pname},strimzi.io/kind=Kafka"})
+    if spec.get("entityOperator") is not None:
+        eo_labels = {"strimzi.io/cluster": name, "strimzi.io/kind": "Kafka", "strimzi.io/name": f"{name}-entity-operator",
+                     "openlakes.io/stand-in": "true"}
+        eo = {"apiVersion": "apps/v1", "kind": "Deployment",
+              "metadata": {"name": f"{name}-entity-operator", "namespace": ns, "labels": eo_labels, "ownerReferences": owner},
+              "spec": {"replicas": 1, "selector": {"matchLabels": {"strimzi.io/name": f"{name}-entity-operator"}},
+                       "template": {"metadata": {"labels": eo_labels}, "spec": {"containers": [
+                           {"name": "user-operator", "image": "quay.io/strimzi/operator:1.2.0"},
+                           {"name": "topic-operator", "image": "quay.io/strimzi/operator:1.2.0"}]}}}}
+        _ensure(lambda b: apps.create_namespaced_deployment(ns, b),
+                lambda: apps.read_namespaced_deployment(f"{name}-entity-operator", ns), eo)
+        ready = ready and (apps.read_namespaced_deployment(f"{name}-entity-operator", ns).status.ready_replicas or 0) >= 1
+    ca = {"apiVersion": "v1", "kind": "Secret",
+          "metadata": {"name": f"{name}-cluster-ca-cert", "namespace": ns, "labels": labels, "ownerReferences": owner},
+          "data": {"ca.crt": base64.b64encode(b"stand-in: no certificate authority runs in the lab").decode()}}
+    _ensure(lambda b: core.create_namespaced_secret(ns, b), lambda: core.read_namespaced_secret(f"{name}-cluster-ca-cert", ns), ca)
+    fault = (meta.get("labels") or {}).get(FAULT)
+    ok = ready and fault != "NotReady"
+    status = {"conditions": _condition(ok, "LabFault" if fault else "Creating",
+                                       f"fault {fault} injected" if fault else "Kafka cluster is being deployed"),
+              "clusterId": cluster_id, "kafkaVersion": (spec.get("kafka") or {}).get("version", ""),
+              "kafkaNodePools": [{"name": p["metadata"]["name"]} for p in sorted(pools, key=lambda p: p["metadata"]["name"])],
+              "listeners": [{"name": li["name"], "bootstrapServers": f"{name}-kafka-bootstrap.{ns}.svc:{li['port']}",
+                             "addresses": [{"host": f"{name}-kafka-bootstrap.{ns}.svc", "port": int(li["port"])}]}
+                            for li in listeners]}
+    _strimzi_status(custom, "kafkas", kafka, status)
+    return ok
+
+
+def reconcile_users(api, ready_clusters: dict) -> None:
+    """KafkaUsers and KafkaTopics of ready Kafka clusters ({(namespace, name): Kafka})."""
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    for user in custom.list_cluster_custom_object(STRIMZI, STRIMZI_VERSION, "kafkausers").get("items", []):
+        meta, spec = user["metadata"], user.get("spec") or {}
+        ns, name = meta["namespace"], meta["name"]
+        kafka = ready_clusters.get((ns, (meta.get("labels") or {}).get("strimzi.io/cluster")))
+        if kafka is None:
+            continue
+        prefix = (((kafka.get("spec") or {}).get("entityOperator") or {}).get("userOperator") or {}).get("secretPrefix", "")
+        ref = (((spec.get("authentication") or {}).get("password") or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+        try:
+            given = core.read_namespaced_secret(ref.get("name", ""), ns) if ref else None
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            given = None
+        if ref and (given is None or ref.get("key") not in (given.data or {})):
+            _strimzi_status(custom, "kafkausers", user, {"conditions": _condition(
+                False, "InvalidResourceException", f"Secret {ref.get('name')} with requested user password does not exist.")})
+            continue
+        password = base64.b64decode(given.data[ref["key"]]).decode() if ref else secrets.token_urlsafe(24)
+        jaas = f'org.apache.kafka.common.security.scram.ScramLoginModule required username="{name}" password="{password}";'
+        body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": f"{prefix}{name}", "namespace": ns, "ownerReferences": _owner(
+                    user, f"{STRIMZI}/{STRIMZI_VERSION}", "KafkaUser"),
+                             "labels": {"strimzi.io/kind": "KafkaUser", "strimzi.io/cluster": kafka["metadata"]["name"],
+                                        "openlakes.io/stand-in": "true"}},
+                "data": {"password": base64.b64encode(password.encode()).decode(),
+                         "sasl.jaas.config": base64.b64encode(jaas.encode()).decode()}}
+        _ensure(lambda b: core.create_namespaced_secret(ns, b), lambda: core.read_namespaced_secret(f"{prefix}{name}", ns), body)
+        _strimzi_status(custom, "kafkausers", user, {"conditions": _condition(True), "username": name,
+                                                     "secret": f"{prefix}{name}"})
+    for topic in custom.list_cluster_custom_object(STRIMZI, STRIMZI_VERSION, "kafkatopics").get("items", []):
+        meta = topic["metadata"]
+        if (meta["namespace"], (meta.get("labels") or {}).get("strimzi.io/cluster")) in ready_clusters:
+            _strimzi_status(custom, "kafkatopics", topic, {"conditions": _condition(True),
+                                                           "topicName": (topic.get("spec") or {}).get("topicName", meta["name"])})
+
+
+def play_strimzi(api) -> None:
+    from kubernetes import client
+
+    custom = client.CustomObjectsApi(api)
+    pools = custom.list_cluster_custom_object(STRIMZI, STRIMZI_VERSION, "kafkanodepools").get("items", [])
+    ready = {}
+    for kafka in custom.list_cluster_custom_object(STRIMZI, STRIMZI_VERSION, "kafkas").get("items", []):
+        meta = kafka["metadata"]
+        mine = [p for p in pools if p["metadata"]["namespace"] == meta["namespace"]
+                and (p["metadata"].get("labels") or {}).get("strimzi.io/cluster") == meta["name"]]
+        if not meta.get("deletionTimestamp") and reconcile_kafka(api, kafka, mine):
+            ready[(meta["namespace"], meta["name"])] = kafka
+    reconcile_users(api, ready)
+
+
 def loop(kubeconfig: str, interval: float = 1.0) -> None:
-    from kubernetes import client, config
+    from kubernetes import config
     from kubernetes.client.rest import ApiException
 
     api = config.new_client_from_config(kubeconfig)
-    custom = client.CustomObjectsApi(api)
     while True:
-        try:
-            ready = set()
-            for obj in custom.list_cluster_custom_object(GROUP, VERSION, "clusters").get("items", []):
-                if not obj["metadata"].get("deletionTimestamp") and reconcile_cluster(api, obj):
-                    ready.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
-            reconcile_databases(api, ready)
-        except ApiException as exc:
-            if exc.status != 404:  # the CRDs are not installed yet
-                print(f"operators: {exc.status} {exc.reason}", flush=True)
-        except Exception as exc:  # noqa: BLE001 - keep playing; the log says what went wrong
-            print(f"operators: {exc}", flush=True)
+        for play in (play_cnpg, play_strimzi):
+            try:
+                play(api)
+            except ApiException as exc:
+                if exc.status != 404:  # the CRDs are not installed yet
+                    print(f"operators: {play.__name__}: {exc.status} {exc.reason}", flush=True)
+            except Exception as exc:  # noqa: BLE001 - keep playing; the log says what went wrong
+                print(f"operators: {play.__name__}: {exc}", flush=True)
         time.sleep(interval)
 
 

@@ -68,4 +68,14 @@ options:
     description: Create the namespace if missing.
     type: bool
     default: true
+  crds:
+    description:
+      - How the CustomResourceDefinitions in the chart's C(crds/) directory are kept. C(helm) leaves them to helm, which
+        installs them at the first install and never upgrades or removes them.
+      - C(apply) applies them before every install and upgrade (C(helm show crds), server-side apply of those that
+        differ, field manager C(openlakes.core)), runs helm with C(--skip-crds) and waits until each is Established
+        with the release's other objects, so a chart upgrade also upgrades its CRDs. They are never deleted.
+    type: str
+    choices: [helm, apply]
+    default: helm
 """

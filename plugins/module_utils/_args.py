@@ -45,6 +45,7 @@ RELEASE_ARGS = {
     "pending_timeout": {"type": "int", "default": 300},
     "create_namespace": {"type": "bool", "default": True},
     "openapi_validation": {"type": "bool", "default": False},
+    "crds": {"type": "str", "default": "helm", "choices": ["helm", "apply"]},
     **WAIT_ARGS,
 }
 
@@ -73,7 +74,8 @@ def release_spec(params: dict):
         wait=params.get("wait", True), timeout=float(params.get("timeout", 600)), atomic=params.get("atomic", False),
         pending_timeout=float(params.get("pending_timeout", 300)), create_namespace=params.get("create_namespace", True),
         grace_seconds=float(params.get("grace_seconds", 10)), openapi_validation=params.get("openapi_validation", False),
-        wait_for_load_balancer=params.get("wait_for_load_balancer", False))
+        wait_for_load_balancer=params.get("wait_for_load_balancer", False), crds=params.get("crds", "helm"))
+
 
 
 # openlakes.core.wiring_check (the module and its in-process action plugin).

@@ -236,7 +236,7 @@ class Helm:
         return out
 
     def upgrade_argv(self, name, namespace, chart: ChartRef, values_file, description, *, install=True,
-                     create_namespace=True, timeout_s=None, openapi_validation=False) -> list:
+                     create_namespace=True, timeout_s=None, openapi_validation=False, skip_crds=False) -> list:
         argv = [self.binary, "upgrade", name, *chart.argv(), "--namespace", namespace, "--values", values_file,
                 "--description", description, "--output", "json"]
         if install:
@@ -249,6 +249,9 @@ class Helm:
             # The API server validates every object it is given; helm's own check first downloads
             # the cluster's whole OpenAPI document, about half of helm's time per release.
             argv.append("--disable-openapi-validation")
+        if skip_crds:
+            # The chart's crds/ were applied by the collection (`crds: apply`); helm would only install them once.
+            argv.append("--skip-crds")
         return argv + self.global_args()
 
     def rollback_argv(self, name, namespace, revision) -> list:
@@ -294,6 +297,13 @@ class Helm:
     def template(self, name, namespace, chart, values) -> str:
         with _values_file(values) as path:
             return self.run(self.template_argv(name, namespace, chart, path))
+
+    def show_crds(self, chart: ChartRef) -> list:
+        """The CustomResourceDefinitions in the chart's crds/ directory (`helm show crds`), as objects."""
+        import yaml
+
+        out = self.run([self.binary, "show", "crds", *chart.argv()])
+        return [d for d in yaml.safe_load_all(out) if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
 
     def rollback(self, name, namespace, revision) -> str:
         return self.run(self.rollback_argv(name, namespace, revision))

@@ -15,7 +15,7 @@ Private to this collection.
 - `wiring`: every declared link (consumer -> provider), what `playbooks/status.yml` checks live.
 
 A builder reaches another component only through `Unit`: `u.service("postgresql", "rw")`,
-`u.credential("redis", "client")`, `u.database()`, `u.minio_user()`. Each is checked against the
+`u.credential("redis", "client")`, `u.database()`, `u.minio_user()`, `u.kafka_user()`. Each is checked against the
 consuming component's `consumes` declaration; the names, ports and keys come from the provider's
 `provides` declaration. No builder types another component's Service name, port or Secret key.
 """
@@ -31,11 +31,35 @@ CLUSTER_DOMAIN = "cluster.local"
 INGRESS_CLASS = "traefik"
 COLLECTION_CHARTS = "collection://charts"
 MIB = 1024 * 1024
-# Keys a consumption adds to the consumer's own credential set.
-DATABASE_KEYS = {"username": "fixed:{name}", "password": "password"}
-MINIO_USER_KEYS = {"s3-access-key": "fixed:{name}", "s3-secret-key": "password:40"}
 NS_PREFIX = "namespace/"
 HEAP_PERCENT = 70   # a JVM's heap, in percent of its container's memory limit (Unit.heap_options)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A kind of consumption that gives the consumer an account of its own at the provider: `consumes.<provider>.
+    <kind>` asks for it, the provider's `provides.<provided>.release` makes it from keys added to the consumer's own
+    credential set (`keys`: role -> (Secret key, generator spec; `{name}` is the consumer's name))."""
+    kind: str
+    provided: str
+    label: str
+    keys: tuple
+
+    def key_specs(self, name: str) -> dict:
+        return {key: spec.format(name=name) for _role, (key, spec) in self.keys}
+
+
+# Every kind of account a consumption can ask for; one table for the credential keys, the implied dependencies,
+# the namespaces a set must be readable in and the wiring links.
+ACCOUNTS = (
+    Account("database", "databases", "database role",
+            (("username", ("username", "fixed:{name}")), ("password", ("password", "password")))),
+    Account("grants", "grants", "MinIO user",
+            (("access_key", ("s3-access-key", "fixed:{name}")), ("secret_key", ("s3-secret-key", "password:40")))),
+    Account("user", "users", "Kafka user",
+            (("username", ("kafka-username", "fixed:{name}")), ("password", ("kafka-password", "password:32")))),
+)
+ACCOUNT = {a.kind: a for a in ACCOUNTS}
 
 
 class PlanError(ValueError):
@@ -116,10 +140,9 @@ def set_keys(manifest: dict, component: str) -> dict:
     comp = manifest["components"][component]
     keys = dict((comp.get("credentials") or {}).get("keys") or {})
     for decl in (comp.get("consumes") or {}).values():
-        if decl.get("database"):
-            keys.update({k: v.format(name=component) for k, v in DATABASE_KEYS.items()})
-        if decl.get("grants"):
-            keys.update({k: v.format(name=component) for k, v in MINIO_USER_KEYS.items()})
+        for account in ACCOUNTS:
+            if decl.get(account.kind):
+                keys.update(account.key_specs(component))
     return keys
 
 
@@ -272,26 +295,43 @@ class Unit:
         keys = self.inp.manifest["components"][provider]["provides"]["credentials"][name]["keys"]
         return {"secret": secret_of(self.inp, credential_set(self.inp.manifest, provider)), "keys": list(keys)}
 
+    def account(self, provider: str, kind: str) -> dict:
+        """This component's own account at a provider (ACCOUNTS): {user, secret, keys: {role: Secret key}}, plus what
+        the provider declares of it (`provides.<provided>`, e.g. a Kafka user's mechanism)."""
+        self._declared(provider, kind)
+        account = ACCOUNT[kind]
+        extra = dict((self.inp.manifest["components"][provider].get("provides") or {}).get(account.provided) or {})
+        extra.pop("release", None)
+        return {**extra, "user": self.name, "secret": self.own_secret(),
+                "keys": {role: key for role, (key, _spec) in account.keys}}
+
     def database(self, provider: str = "postgresql") -> dict:
         """This component's own PostgreSQL role (named after the component) and, unless its declaration is
         `database: {access: read}`, its own database. A read-only role owns no database and reads data only."""
-        self._declared(provider, "database")
+        acc = self.account(provider, "database")
         decl = self.comp["consumes"][provider]["database"]
         access = decl.get("access", "readwrite") if isinstance(decl, dict) else "readwrite"
         data = self.inp.manifest["components"][provider]["provides"]["databases"].get("data_database")
-        return {"name": self.name if access == "readwrite" else None, "user": self.name, "access": access,
-                "data_database": data,
-                "secret": self.own_secret(), "username_key": "username", "password_key": "password"}
+        return {"name": self.name if access == "readwrite" else None, "user": acc["user"], "access": access,
+                "data_database": data, "secret": acc["secret"],
+                "username_key": acc["keys"]["username"], "password_key": acc["keys"]["password"]}
 
     def minio_user(self, provider: str = "minio") -> dict:
         """This component's own MinIO user, limited to its grants."""
-        self._declared(provider, "grants")
-        return {"user": self.name, "secret": self.own_secret(),
-                "access_key": "s3-access-key", "secret_key": "s3-secret-key"}
+        acc = self.account(provider, "grants")
+        return {"user": acc["user"], "secret": acc["secret"],
+                "access_key": acc["keys"]["access_key"], "secret_key": acc["keys"]["secret_key"]}
+
+    def kafka_user(self, provider: str = "kafka") -> dict:
+        """This component's own Kafka user (a KafkaUser the provider's release makes; its password is this
+        component's own): {user, secret, username_key, password_key, mechanism, security_protocol}."""
+        acc = self.account(provider, "user")
+        return {**{k: v for k, v in acc.items() if k != "keys"},
+                "username_key": acc["keys"]["username"], "password_key": acc["keys"]["password"]}
 
     # --- what it provides ---------------------------------------------------------------
     def consumers(self, what: str) -> list:
-        """Enabled components that consume this one's `database` or `grants`: [(name, declaration)]."""
+        """Enabled components that consume an account of this one (`database`, `grants`, `user`): [(name, declaration)]."""
         return [(name, comp["consumes"][self.name]) for name, comp in self.inp.manifest["components"].items()
                 if self.inp.enabled(name) and ((comp.get("consumes") or {}).get(self.name) or {}).get(what)]
 
@@ -321,10 +361,7 @@ def _implied_depends(inp: Inputs, component: str) -> list:
     for provider, decl in (inp.manifest["components"][component].get("consumes") or {}).items():
         provides = inp.manifest["components"][provider].get("provides") or {}
         out += [provides["services"][p]["release"] for p in decl.get("services") or []]
-        if decl.get("database"):
-            out.append(provides["databases"]["release"])
-        if decl.get("grants"):
-            out.append(provides["grants"]["release"])
+        out += [provides[a.provided]["release"] for a in ACCOUNTS if decl.get(a.kind)]
     return out
 
 
@@ -366,7 +403,8 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
             nodes.append({"name": rel["name"], "type": "release", "component": name, "layer": comp["layer"],
                           "namespace": inp.namespace(name, rel), "chart": _chart(inp, unit, rel), "values": values,
                           "depends_on": list(dict.fromkeys(deps)),
-                          "timeout": inp.config["timeouts"]["release_seconds"]})
+                          "timeout": inp.config["timeouts"]["release_seconds"],
+                          **({"crds": rel["crds"]} if rel.get("crds") else {})})
         for obj in getattr(unit_mod, "objects", lambda _u, _b: [])(unit, build_values):
             nodes.append({"type": "objects", "component": name, "layer": comp["layer"], "depends_on": [],
                           "data_from": {}, **obj})
@@ -445,8 +483,8 @@ def volume_providers(inp: Inputs) -> dict:
 
 def credential_sets(inp: Inputs) -> list:
     """Each credential set of the enabled components: its Secret, keys (generator specs) and the namespaces it must
-    be readable in (its component's own, the platform namespace where PostgreSQL and the MinIO setup read a
-    consumer's keys, and a consumer's namespace for a provider's credential)."""
+    be readable in (its component's own, the provider's where an account of the consumer is made from its keys
+    (ACCOUNTS), and a consumer's namespace for a provider's credential)."""
     comps = inp.manifest["components"]
     sets: dict = {}
 
@@ -465,7 +503,7 @@ def credential_sets(inp: Inputs) -> list:
             own_ns = (comps[name].get("credentials") or {}).get("namespace")
             add(name, inp.namespace(name, {"namespace": own_ns} if own_ns else None))
             for provider, decl in (comps[name].get("consumes") or {}).items():
-                if decl.get("database") or decl.get("grants"):
+                if any(decl.get(a.kind) for a in ACCOUNTS):
                     add(name, inp.namespace(provider))
     for name in comps:
         if not inp.enabled(name):
@@ -511,14 +549,16 @@ def wiring(inp: Inputs) -> list:
                               "secret": {"name": secret_of(inp, credential_set(inp.manifest, provider)),
                                          "namespace": inp.namespace(name), "keys": list(provides["credentials"][cred]["keys"])},
                               "in_releases": releases_of(name)})
-            for what, keys, reader in (("database", DATABASE_KEYS, "databases"), ("grants", MINIO_USER_KEYS, "grants")):
-                if not decl.get(what):
+            for account in ACCOUNTS:
+                if not decl.get(account.kind):
                     continue
-                label = "database role" if what == "database" else "MinIO user"
-                links.append({"consumer": name, "provider": provider, "kind": "secret", "what": f"{label} (consumer side)",
-                              "secret": {"name": own, "namespace": inp.namespace(name), "keys": sorted(keys)},
+                keys = sorted(account.key_specs(name))
+                links.append({"consumer": name, "provider": provider, "kind": "secret",
+                              "what": f"{account.label} (consumer side)",
+                              "secret": {"name": own, "namespace": inp.namespace(name), "keys": keys},
                               "in_releases": releases_of(name)})
-                links.append({"consumer": name, "provider": provider, "kind": "secret", "what": f"{label} (provider side)",
-                              "secret": {"name": own, "namespace": inp.namespace(provider), "keys": sorted(keys)},
-                              "in_releases": release(provider, provides[reader]["release"])})
+                links.append({"consumer": name, "provider": provider, "kind": "secret",
+                              "what": f"{account.label} (provider side)",
+                              "secret": {"name": own, "namespace": inp.namespace(provider), "keys": keys},
+                              "in_releases": release(provider, provides[account.provided]["release"])})
     return links

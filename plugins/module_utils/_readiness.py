@@ -205,8 +205,51 @@ def cnpg_database(obj) -> Status:
     return Status(False, f"not applied yet{': ' + st['message'] if st.get('message') else ''}")
 
 
+# Strimzi's reasons for a resource it will not reconcile until something changes (its exception's name). Strimzi also
+# reports them for a moment that heals by itself (a Kafka reconciled before its node pool arrived, in the same helm
+# apply), so they are fatal once they have lasted `grace_seconds` (as image pull errors are).
+STRIMZI_INVALID = ("InvalidResourceException", "InvalidConfigurationException")
+
+
+def strimzi_resource(obj, now=None, grace_seconds=10.0) -> Status:
+    """A Strimzi Kafka, KafkaUser or KafkaTopic: ready when the operator reports `Ready=True` for the current
+    generation; `NotReady=True` says why not (fatal when Strimzi has refused the resource as invalid for
+    `grace_seconds`); no status at all means the operator has not reconciled it yet."""
+    st, gen = obj.get("status") or {}, (obj.get("metadata") or {}).get("generation")
+    kind = obj.get("kind", "resource")
+    if not st.get("conditions"):
+        return Status(False, f"waiting for the Strimzi operator to reconcile the {kind}")
+    if gen is not None and st.get("observedGeneration") is not None and st["observedGeneration"] < gen:
+        return Status(False, "the Strimzi operator has not reconciled the latest spec yet")
+    ready, not_ready = _cond(obj, "Ready"), _cond(obj, "NotReady")
+    if ready and ready.get("status") == "True":
+        return READY
+    why = not_ready if not_ready and not_ready.get("status") == "True" else ready or {}
+    reason = why.get("reason", "")
+    fatal = False
+    if reason in STRIMZI_INVALID:
+        now = now or dt.datetime.now(dt.timezone.utc)
+        since = _parse_time(why.get("lastTransitionTime"))
+        fatal = since is None or (now - since).total_seconds() >= grace_seconds
+    return Status(False, f"{kind} not ready: {reason} {why.get('message', '')}".strip(), fatal)
+
+
+def strimzi_node_pool(obj) -> Status:
+    """A KafkaNodePool has no Ready condition: the Kafka it belongs to says whether its brokers serve; the pool is
+    ready once the operator has assigned a node ID to each of its replicas for the current generation."""
+    st, gen = obj.get("status") or {}, (obj.get("metadata") or {}).get("generation")
+    want = int((obj.get("spec") or {}).get("replicas", 0))
+    if gen is not None and (st.get("observedGeneration") or 0) < gen:
+        return Status(False, "waiting for the Strimzi operator to reconcile the node pool")
+    have = len(st.get("nodeIds") or [])
+    return READY if have == want else Status(False, f"{have}/{want} nodes assigned")
+
+
 # Custom resources of operators whose readiness is their own status, not kstatus conventions (apiVersion group, kind).
-OPERATOR_KINDS = {("postgresql.cnpg.io", "Cluster"): cnpg_cluster, ("postgresql.cnpg.io", "Database"): cnpg_database}
+OPERATOR_KINDS = {("postgresql.cnpg.io", "Cluster"): cnpg_cluster, ("postgresql.cnpg.io", "Database"): cnpg_database,
+                  ("kafka.strimzi.io", "Kafka"): strimzi_resource, ("kafka.strimzi.io", "KafkaUser"): strimzi_resource,
+                  ("kafka.strimzi.io", "KafkaTopic"): strimzi_resource,
+                  ("kafka.strimzi.io", "KafkaNodePool"): strimzi_node_pool}
 
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
@@ -222,7 +265,11 @@ STATIC = {"ConfigMap", "Secret", "ServiceAccount", "Role", "RoleBinding", "Clust
           "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "Endpoints", "EndpointSlice"}
 
 
-def assess(obj, wait_for_load_balancer=False) -> Status:
+# Operator kinds whose verdict depends on how long a state has lasted (now, grace_seconds).
+TIMED = {strimzi_resource}
+
+
+def assess(obj, wait_for_load_balancer=False, now=None, grace_seconds=10.0) -> Status:
     kind = obj.get("kind", "")
     if kind == "Service":
         return service(obj, wait_for_load_balancer)
@@ -232,7 +279,8 @@ def assess(obj, wait_for_load_balancer=False) -> Status:
         return READY
     group = str(obj.get("apiVersion", "")).rpartition("/")[0]
     if (group, kind) in OPERATOR_KINDS:
-        return OPERATOR_KINDS[(group, kind)](obj)
+        predicate = OPERATOR_KINDS[(group, kind)]
+        return predicate(obj, now, grace_seconds) if predicate in TIMED else predicate(obj)
     return generic(obj)
 
 

@@ -32,6 +32,7 @@ class Spec:
     grace_seconds: float = 10.0
     wait_for_load_balancer: bool = False
     openapi_validation: bool = False
+    crds: str = "helm"    # helm: crds/ installed by helm at the first install only; apply: by us at every change
     verify_ready: bool = False   # also wait for an up-to-date release's objects (resuming an interrupted upgrade)
 
     @property
@@ -140,15 +141,18 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
         return _done(res, t0, helm)
 
     t_helm = time.monotonic()
+    crds = []
     try:
         if decision.action == "recover":
             note = _recover(spec, helm, records)
             res.reasons.append(note)
+        if spec.crds == "apply":
+            crds = _apply_crds(spec, helm, cluster, res)
         out = helm.upgrade(spec.name, spec.namespace, spec.chart, spec.values,
                            f"{_helm.FINGERPRINT_PREFIX}{spec.fingerprint}",
                            create_namespace=spec.create_namespace, timeout_s=spec.timeout,
-                           openapi_validation=spec.openapi_validation)
-    except (_helm.HelmError, RecoveryRefused) as exc:
+                           openapi_validation=spec.openapi_validation, skip_crds=spec.crds == "apply")
+    except (_helm.HelmError, RecoveryRefused, CrdError) as exc:
         res.failed, res.msg = True, f"{spec.name}: {exc}"
         return _done(res, t0, helm)
     res.timings["helm"] = round(time.monotonic() - t_helm, 3)
@@ -156,7 +160,7 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
     res.revision = rel.get("version", res.revision + 1)
     res.status = (rel.get("info") or {}).get("status", "deployed")
     if spec.wait:
-        if not _wait(spec, cluster, rel.get("manifest", ""), res):
+        if not _wait(spec, cluster, rel.get("manifest", ""), res, crds):
             res.failed = True
             res.msg = f"{spec.name} (revision {res.revision}) is not ready: {res.readiness['message']}"
             if spec.atomic:
@@ -173,12 +177,13 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
     return _done(res, t0, helm)
 
 
-def _wait(spec: Spec, cluster, manifest: str, res: Result) -> bool:
-    """Waits for the objects of `manifest` with the watcher of `_waiter`; records the outcome in `res.readiness`."""
+def _wait(spec: Spec, cluster, manifest: str, res: Result, extra=()) -> bool:
+    """Waits for the objects of `manifest` (and `extra` targets: the CRDs applied from crds/) with the watcher of
+    `_waiter`; records the outcome in `res.readiness`."""
     from ._waiter import Waiter, targets_from_manifest  # the kubernetes client is needed only now
 
     t_wait = time.monotonic()
-    targets = targets_from_manifest(manifest, spec.namespace)
+    targets = targets_from_manifest(manifest, spec.namespace) + list(extra)
     outcome = Waiter(cluster.api, targets, timeout=spec.timeout, grace_seconds=spec.grace_seconds,
                      wait_for_load_balancer=spec.wait_for_load_balancer).wait()
     res.timings["wait"] = round(time.monotonic() - t_wait, 3)
@@ -189,6 +194,31 @@ def _wait(spec: Spec, cluster, manifest: str, res: Result) -> bool:
 
 class RecoveryRefused(Exception):
     pass
+
+
+class CrdError(Exception):
+    pass
+
+
+def _apply_crds(spec: Spec, helm: _helm.Helm, cluster, res: Result) -> list:
+    """`crds: apply`: helm installs a chart's crds/ at the first install and never upgrades them, so the collection
+    applies them itself (server-side apply, only those that differ) before every install and upgrade; the wait then
+    includes each of them until it is Established. Returns the CRDs as wait targets."""
+    from . import _objects
+    from ._waiter import Target
+
+    crds = helm.show_crds(spec.chart)
+    if not crds:
+        raise CrdError(f"the chart {spec.chart.name} {spec.chart.version} has no CustomResourceDefinitions in crds/, "
+                       f"but its release is marked `crds: apply`")
+    out = _objects.apply(cluster, {"name": f"{spec.name} CRDs", "objects": crds}, {})
+    if out["failed"]:
+        raise CrdError(out["msg"])
+    if out["reasons"]:
+        absent = sum(r.endswith(" absent") for r in out["reasons"])
+        res.reasons.append(f"CRDs of the chart applied: {absent} new, {len(out['reasons']) - absent} changed, "
+                           f"{len(crds) - len(out['reasons'])} unchanged")
+    return [Target(c.get("apiVersion", "apiextensions.k8s.io/v1"), c["kind"], c["metadata"]["name"]) for c in crds]
 
 
 def _recover(spec: Spec, helm: _helm.Helm, records: list) -> str:

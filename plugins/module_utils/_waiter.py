@@ -190,7 +190,7 @@ class Waiter:
         obj = self.objects.get(t)
         if obj is None:
             return rd.Status(False, "does not exist yet")
-        status = rd.assess(obj, self.wait_lb)
+        status = rd.assess(obj, self.wait_lb, now=now, grace_seconds=self.grace)
         if status.ready or status.fatal:
             return status
         if t.kind in rd.WORKLOADS or t.kind == "Pod":

@@ -20,6 +20,14 @@ sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
 import values_configs  # noqa: E402  (the unit tests' planner of the example configurations)
 
 CONFIGS = ("lab", "ha-three-node")
+# The tier's own Kafka client: a component that consumes Kafka as the platform's clients will (Spark, Debezium):
+# the bootstrap Service and a Kafka user of its own. No example has one yet; its unit reads what the plan gives it.
+KAFKA_CLIENT = "streamer"
+KAFKA_CLIENT_COMPONENT = {"layer": "03", "namespace": "platform",
+                          "consumes": {"kafka": {"services": ["bootstrap"], "user": True}},
+                          "releases": [{"name": KAFKA_CLIENT, "main": True,
+                                        "chart": {"repository": "https://example.invalid", "name": KAFKA_CLIENT,
+                                                  "version": "0"}}]}
 
 
 @dataclass
@@ -43,12 +51,32 @@ class Generated:
                        if _secrets.is_secret(self.key_specs[name][k])}, key=len, reverse=True)
 
 
+def _with_kafka_client(config: dict, inp):
+    """The configuration and inputs with the tier's Kafka client enabled (KAFKA_CLIENT_COMPONENT; its unit gives its
+    release what `Unit` gives it: the bootstrap address and its own Kafka user)."""
+    import copy
+    import types
+
+    from ansible_collections.openlakes.core.plugins.module_utils import _components
+
+    unit = types.ModuleType(KAFKA_CLIENT)
+    unit.RELEASES = {KAFKA_CLIENT: lambda u, rel: {"bootstrap": u.service("kafka", "bootstrap").address,
+                                                   "user": u.kafka_user()}}
+    _components.UNITS.setdefault(KAFKA_CLIENT, unit)
+    config = copy.deepcopy(config)
+    config["derived"]["enabled_components"].append(KAFKA_CLIENT)
+    inp.manifest["components"][KAFKA_CLIENT] = KAFKA_CLIENT_COMPONENT
+    inp.config = config
+    return config, inp
+
+
 @functools.lru_cache(maxsize=None)
-def generate(name: str) -> Generated:
+def generate(name: str, kafka_client: bool = False) -> Generated:
     config, _hosts = values_configs.configs()[name]
     inp = values_configs.inputs(config)
-    plan = values_configs.plan(config)
-    releases = {r["name"]: r for r in plan["releases"]}
+    if kafka_client:
+        config, inp = _with_kafka_client(config, inp)
+    releases = {n["name"]: n for n in _platform.plan(inp)["nodes"] if n["type"] == "release"}
     sets = _platform.credential_sets(inp)
     gen = Generated(name, config, releases, {s["secret"]: _secrets.generate(s["keys"]) for s in sets},
                     {s["secret"]: s["keys"] for s in sets})

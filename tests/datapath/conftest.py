@@ -67,6 +67,15 @@ def lab(cluster, bins) -> servers.Tier:
     return tier
 
 
+@pytest.fixture(scope="session")
+def streaming(cluster, bins) -> servers.Tier:
+    """Layer 03 for the single-node example (one broker, as `brokers: auto` gives one host), with the tier's own
+    Kafka client (adapter.KAFKA_CLIENT) so that the plan makes a Kafka user for it."""
+    tier = servers.Tier(adapter.generate("single-node", kafka_client=True), cluster, bins)
+    TIERS["single-node + a Kafka client"] = tier
+    return tier
+
+
 def pytest_terminal_summary(terminalreporter):
     if not TIERS:
         return
@@ -78,6 +87,7 @@ def pytest_terminal_summary(terminalreporter):
     w(f"  MinIO       github.com/minio/minio@{p['MINIO_MODULE_VERSION']} (the proxy's @latest) vs {servers.PINNED['minio']}")
     w(f"  mc          github.com/minio/mc@{p['MC_MODULE_VERSION']} (the proxy's @latest) vs {servers.PINNED['mc']}")
     w(f"  PostgreSQL  15 (Debian 12) vs {servers.PINNED['postgresql']}")
+    w(f"  Kafka       {p['KAFKA_VERSION']} (kafka_2.13 jars, Maven Central) vs {servers.PINNED['kafka']}")
     for name, tier in TIERS.items():
         w(f"===== data path tier, config {name}: hops")
         for hop in tier.hops:

@@ -30,7 +30,8 @@ MINIO_UID = 1000        # chart 5.4.0's securityContext
 NESSIE_UID = 185        # the Nessie image's user
 JOB_UID = 1000          # charts/openlakes-minio-setup's securityContext
 PINNED = {"nessie": "0.108.4 (chart and image)", "minio": "pgsty/minio RELEASE.2026-03-14T12-00-00Z",
-          "mc": "pgsty/mc RELEASE.2026-03-13T08-57-32Z", "postgresql": "16 (ghcr.io/cloudnative-pg/postgresql:16)"}
+          "mc": "pgsty/mc RELEASE.2026-03-13T08-57-32Z", "postgresql": "16 (ghcr.io/cloudnative-pg/postgresql:16)",
+          "kafka": "4.3.1 (quay.io/strimzi/kafka:1.2.0-kafka-4.3.1)"}
 
 
 class HopFailed(AssertionError):
@@ -466,3 +467,110 @@ def iceberg(t: Tier, full: str, port: int, namespace: str, table: str) -> dict:
     if proc.returncode != 0:
         raise HopFailed(f"pyiceberg through {t.svc(full)}:{port}/iceberg: {proc.stderr.strip()[-2500:]}")
     return json.loads(proc.stdout)
+
+
+# --- Kafka: the openlakes-kafka chart's Kafka as Strimzi runs it, its users, and a client of the platform's ---------
+
+sys.path.insert(0, str(REPO / "tests" / "standin-charts" / "strimzi-kafka-operator"))
+import broker_standin  # noqa: E402  (stand-in of what Strimzi's operator writes for each broker)
+
+KAFKA_UID = 1001        # the Strimzi Kafka image's user
+
+
+def render_kafka_chart(t: Tier) -> dict:
+    """The custom resources charts/openlakes-kafka renders from the plan's values of the `kafka` release."""
+    rel = t.gen.releases["kafka"]
+    values = t.cluster.root / "kafka-values.yaml"
+    values.write_text(yaml.safe_dump(rel["values"]))
+    proc = subprocess.run([str(t.bins / "helm"), "template", "kafka", rel["chart"]["path"], "--namespace", rel["namespace"],
+                           "-f", str(values)], capture_output=True, text=True, check=False)
+    values.unlink()
+    if proc.returncode != 0:
+        raise HopFailed(f"helm template charts/openlakes-kafka: {proc.stderr}")
+    return broker_standin.resources([d for d in yaml.safe_load_all(proc.stdout) if d])
+
+
+def kafka(t: Tier, crs: dict) -> list:
+    """One pod per node (`<cluster>-<pool>-<id>`, answering to its name under the headless brokers Service; the first
+    one also to the bootstrap Service), its log directory formatted (KRaft) and the broker started, as the image's
+    launcher does, with the stand-in operator's server.properties. Returns [(pod, process name, properties)]."""
+    import base64
+    import uuid
+
+    cluster = crs["Kafka"]["metadata"]["name"]
+    cached = t.bins.parent / f"kafka-{pins()['KAFKA_VERSION']}" / "libs"
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid5(uuid.NAMESPACE_DNS, cluster).bytes).decode().rstrip("=")
+    out = []
+    for index, (pool, node_id, _roles) in enumerate(broker_standin.nodes(crs)):
+        name = f"{cluster}-{pool}-{node_id}"
+        fqdn = broker_standin.broker_host(cluster, pool, node_id, t.gen.namespace) + ".cluster.local"
+        pod = t.cluster.add(name, [fqdn] + ([t.svc(f"{cluster}-kafka-bootstrap")] if index == 0 else []))
+        data = pod.dir / "data-0"
+        data.mkdir(exist_ok=True)
+        props = broker_standin.broker_properties(crs, node_id, t.gen.namespace, str(data / f"kafka-log{node_id}"))
+        conf = pod.dir / "server.properties"
+        conf.write_text(broker_standin.properties_text(props))
+        for p in (pod.dir, data, conf):
+            os.chown(p, KAFKA_UID, KAFKA_UID)
+        # The image has its jars in /opt/kafka/libs; here the cache directory is bound into the pod (the cache may sit
+        # under a home directory the pod's user cannot enter).
+        libs = pod.dir / "libs"
+        libs.mkdir(exist_ok=True)
+        t.cluster.bind(pod, cached, libs)
+        classpath = ":".join(str(libs / j.name) for j in sorted(cached.glob("*.jar")))
+        as_kafka = ["setpriv", f"--reuid={KAFKA_UID}", f"--regid={KAFKA_UID}", "--clear-groups", "--"]
+        fmt = subprocess.run(pod.enter() + as_kafka + ["/usr/bin/java", "-cp", classpath, "kafka.tools.StorageTool", "format",
+                                                       "--config", str(conf), "--cluster-id", cluster_id, "--ignore-formatted"],
+                             capture_output=True, text=True, check=False, timeout=120)
+        if fmt.returncode != 0:
+            raise HopFailed(f"kafka-storage format for {name}: {fmt.stdout[-1500:]} {fmt.stderr[-1500:]}")
+        heap = []
+        limit = ((crs["KafkaNodePool"][0]["spec"].get("resources") or {}).get("limits") or {}).get("memory")
+        if limit:
+            heap.append(f"-XX:MaxRAM={quantity_bytes(limit)}")
+            t.limits[name] = quantity_bytes(limit)
+        xx = ((crs["KafkaNodePool"][0]["spec"].get("jvmOptions") or {}).get("-XX") or {})
+        heap += [f"-XX:+{k}" if v == "true" else f"-XX:{k}={v}" for k, v in xx.items()]
+        t.cluster.start(pod, name, ["/usr/bin/java", *heap, f"-Djava.io.tmpdir={pod.dir}", "-cp", classpath, "kafka.Kafka",
+                                    str(conf)], {"HOME": str(pod.dir)}, launcher=as_kafka)
+        out.append((pod, name, props))
+    return out
+
+
+def kafka_client(t: Tier, action: str, bootstrap: str, protocol: str, mechanism: str = "", user: str = "",
+                 password: str | None = None, stdin: str | None = None, timeout: float = 30, **extra) -> dict:
+    """tests/datapath/clients/kafka_client.py in a pod of its own (`kafka-client`), the password in a file only
+    that run reads."""
+    py = next(t.bins.parent.glob("venv-*/bin/python"))
+    pod = t.cluster.pods.get("kafka-client") or t.cluster.add("kafka-client", [])
+    argv = [str(py), str(Path(__file__).parent / "clients" / "kafka_client.py"), action, "--bootstrap", bootstrap,
+            "--security-protocol", protocol, "--timeout", str(timeout)]
+    pw_file = pod.dir / "password"
+    if mechanism:
+        pw_file.write_text(password or "")
+        pw_file.chmod(0o600)
+        argv += ["--mechanism", mechanism, "--user", user, "--password-file", str(pw_file)]
+    for k, v in extra.items():
+        argv += [f"--{k.replace('_', '-')}", str(v)]
+    try:
+        proc = subprocess.run(pod.enter() + argv, input=stdin, capture_output=True, text=True, check=False,
+                              timeout=timeout * 3 + 30, env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"})
+    finally:
+        pw_file.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise HopFailed(f"kafka client {action} through {bootstrap}: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def kafka_ready(t: Tier, bootstrap: str, name: str, timeout: float = 90) -> dict:
+    """The broker answers metadata on its replication listener (what Strimzi's operator and User Operator use)."""
+    deadline, last = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline:
+        if not running(t.cluster.record.data["processes"][name]):
+            raise HopFailed(f"the broker {name} exited")
+        try:
+            return kafka_client(t, "metadata", bootstrap, "PLAINTEXT", timeout=10)
+        except HopFailed as exc:
+            last = str(exc)
+            time.sleep(1)
+    raise HopFailed(f"the broker {name} did not answer on {bootstrap} within {timeout:.0f}s: {last}")

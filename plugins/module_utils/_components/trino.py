@@ -21,6 +21,8 @@ from .._platform import HEAP_PERCENT, INGRESS_CLASS, MIB, quantity_bytes
 PG_CATALOG = "postgresql"
 RAW_CATALOG = "raw"
 QUERY_SHARE_OF_HEAP = 0.5    # query.max-memory-per-node; Trino keeps 30% of the heap as headroom by default
+
+
 def env_ref(name: str) -> str:
     return "${ENV:%s}" % name
 

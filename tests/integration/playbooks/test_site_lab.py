@@ -1,5 +1,5 @@
 """playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
-cluster. The first run prepares the hosts and deploys layers 01 and 02 from the chart mirror; the second
+cluster. The first run prepares the hosts and deploys layers 01, 02 and 03 from the chart mirror; the second
 run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
 and no credential appears in any release or in the playbook's output.
 
@@ -21,9 +21,12 @@ INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
 LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
                          "cnpg-operator", "postgresql", "redis", "nessie"],
-          "02 compute": ["spark-operator", "spark", "trino"]}
+          "02 compute": ["spark-operator", "spark", "trino"],
+          "03 streaming": ["strimzi", "kafka", "apicurio"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-LINKS = 17   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LINKS = 20   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
+                 "apicurio -> postgresql  database role (provider side)"]
 RUNS: dict = {}
 
 
@@ -73,7 +76,7 @@ def wiring(out: str) -> list:
     return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
-def test_first_run_prepares_the_hosts_and_deploys_layers_01_and_02(lab):
+def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_and_03(lab):
     res = site()
     RUNS["first"] = res
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
@@ -87,16 +90,20 @@ def test_first_run_prepares_the_hosts_and_deploys_layers_01_and_02(lab):
                           % len(names), text)
         assert layer, text
         layers.append(layer.group(0))
-    whole = re.search(r"Whole deploy: [0-9.]+ s over 2 layer\(s\); critical path of the whole graph [0-9.]+ s", text)
+    whole = re.search(r"Whole deploy: [0-9.]+ s over %d layer\(s\); critical path of the whole graph [0-9.]+ s"
+                      % len(LAYERS), text)
     assert whole, text
     print(f"\nfirst run: {res.wall:.1f} s; {'; '.join(layers)}; {whole.group(0)}")
     rows = wiring(res.stdout)
     print("wiring table:\n  " + "\n  ".join(rows))
     assert len(rows) == LINKS and all(r.rstrip().endswith("ok") for r in rows), rows
+    squeezed = [re.sub(r"\s+", " ", r) for r in rows]
+    assert all(any(r.startswith(re.sub(r"\s+", " ", want)) for r in squeezed) for want in LAYER03_LINKS), rows
     actions = release_actions(res.stdout)
     assert actions == {name: ("ok", "install") for name in RELEASES}, actions
     assert "https://minio.openlakes.lab.internal" in text
     assert re.search(r"https://longhorn.openlakes.lab.internal \(basic auth", text)
+    assert re.search(r"https://registry.openlakes.lab.internal \(basic auth", text)
 
 
 def test_second_run_changes_nothing(lab):
@@ -163,11 +170,11 @@ def test_every_ui_is_routed_by_traefik_over_tls(api):
     for ing in net.list_ingress_for_all_namespaces().items:
         for rule in ing.spec.rules:
             hosts[rule.host] = ing.metadata.annotations or {}
-    for ui in ("longhorn", "minio", "nessie", "spark", "trino"):
+    for ui in ("longhorn", "minio", "nessie", "spark", "trino", "registry"):
         ann = hosts[f"{ui}.openlakes.lab.internal"]
         assert ann["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
         assert ann["traefik.ingress.kubernetes.io/router.tls"] == "true"
-    for ui in ("longhorn", "spark"):   # no login of their own: basic auth in front
+    for ui in ("longhorn", "spark", "registry"):   # no login of their own: basic auth in front
         assert hosts[f"{ui}.openlakes.lab.internal"]["traefik.ingress.kubernetes.io/router.middlewares"] == \
             "openlakes-ui-auth@kubernetescrd"
     assert "traefik.ingress.kubernetes.io/router.middlewares" not in hosts["trino.openlakes.lab.internal"]
@@ -198,6 +205,36 @@ def test_no_credential_appears_in_any_release_or_output(api):
         assert not leaked, f"{rel.metadata.name} holds a credential"
     for name, res in RUNS.items():
         assert not [v for v in values if v in res.stdout + res.stderr], f"the {name} run printed a credential"
+
+
+def test_kafka_is_kraft_on_longhorn_volumes_behind_its_bootstrap_service(api):
+    from kubernetes import client
+
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    kafka = custom.get_namespaced_custom_object("kafka.strimzi.io", "v1", "openlakes", "kafkas", "kafka")
+    assert {c["type"]: c["status"] for c in kafka["status"]["conditions"]}.get("Ready") == "True"
+    assert kafka["status"]["listeners"][0]["bootstrapServers"] == "kafka-kafka-bootstrap.openlakes.svc:9092"
+    pool = custom.get_namespaced_custom_object("kafka.strimzi.io", "v1", "openlakes", "kafkanodepools", "dual")
+    assert pool["spec"]["roles"] == ["controller", "broker"] and pool["status"]["nodeIds"] == [0, 1, 2]
+    assert pool["spec"]["storage"]["volumes"][0]["deleteClaim"] is False
+    for i in range(3):
+        assert core.read_namespaced_pod(f"kafka-dual-{i}", "openlakes").status.phase == "Running"
+        pvc = core.read_namespaced_persistent_volume_claim(f"data-0-kafka-dual-{i}", "openlakes")
+        assert pvc.spec.storage_class_name == "longhorn" and pvc.status.phase == "Bound"
+    svc = core.read_namespaced_service("kafka-kafka-bootstrap", "openlakes")
+    assert 9092 in [p.port for p in svc.spec.ports]
+    brokers = core.read_namespaced_service("kafka-kafka-brokers", "openlakes")
+    assert brokers.spec.cluster_ip == "None", "the brokers' own names resolve through the headless Service"
+
+
+def test_strimzi_crds_are_the_collections_to_upgrade(api):
+    from kubernetes import client
+
+    ext = client.ApiextensionsV1Api(api)
+    for plural in ("kafkas", "kafkanodepools", "kafkausers", "kafkatopics"):
+        crd = ext.read_custom_resource_definition(f"{plural}.kafka.strimzi.io")
+        assert any(c.type == "Established" and c.status == "True" for c in crd.status.conditions), plural
+        assert "openlakes.core" in {m.manager for m in crd.metadata.managed_fields or []}, plural
 
 
 def status(*extra):

@@ -62,9 +62,9 @@ def missing_pieces(name: str) -> list:
         for cred in decl.get("credentials") or []:
             if cred not in (provides.get("credentials") or {}):
                 out.append(f"{provider} providing the credential {cred} that {name} consumes")
-        for what, where in (("database", "databases"), ("grants", "grants")):
-            if decl.get(what) and where not in provides:
-                out.append(f"{provider} providing {where} that {name} consumes")
+        for account in _platform.ACCOUNTS:
+            if decl.get(account.kind) and account.provided not in provides:
+                out.append(f"{provider} providing {account.provided} that {name} consumes")
     for port, spec in ((comp.get("provides") or {}).get("services") or {}).items():
         if spec["release"] not in {r["name"] for r in comp.get("releases", [])}:
             out.append(f"the release {spec['release']} that provides its service {port}")
@@ -107,7 +107,7 @@ def test_builders_use_exactly_what_their_components_declare(config):
         for provider, decl in (comp.get("consumes") or {}).items():
             declared |= {(name, provider, "services", p) for p in decl.get("services") or []}
             declared |= {(name, provider, "credentials", c) for c in decl.get("credentials") or []}
-            declared |= {(name, provider, what, None) for what in ("database", "grants") if decl.get(what)}
+            declared |= {(name, provider, a.kind, None) for a in _platform.ACCOUNTS if decl.get(a.kind)}
         # Every setting the schema accepts is read by the component's builders (nothing accepted and ignored).
         declared |= {(name, name, "setting", key) for key in comp.get("settings") or {}}
     assert declared == inputs.used, f"declared, never used: {sorted(declared - inputs.used)}"
@@ -127,7 +127,7 @@ def test_a_builder_asking_for_an_undeclared_link_is_stopped():
 def test_one_list_of_credential_sets():
     """The schema's existing_secrets names, the generator sets and the docs come from the manifest alone."""
     sets = _platform.all_credential_sets(MANIFEST)
-    assert sets == ["airflow", "grafana", "jupyterhub", "minio", "nessie", "openmetadata", "postgresql", "redis",
+    assert sets == ["airflow", "apicurio", "grafana", "jupyterhub", "minio", "nessie", "openmetadata", "postgresql", "redis",
                     "spark", "superset", "trino", "ui-auth"]
     schema = _config.load_schema(MANIFEST)
     assert schema["properties"]["credentials"]["properties"]["existing_secrets"]["propertyNames"]["enum"] == sets

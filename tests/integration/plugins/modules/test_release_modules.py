@@ -151,3 +151,63 @@ def test_plan_respects_dependencies(release, cluster, api, namespace, lab_cluste
         for dep in needs:
             assert out[name]["start"] >= out[dep]["end"], f"{name} started before {dep} was ready"
     assert abs(out["db"]["start"] - out["cache"]["start"]) < 1.0, "independent releases did not start together"
+
+
+def _crd_chart(root, version: str, group: str, served: list):
+    """A chart whose crds/ holds one CRD serving `served` versions (the first stored), and a ConfigMap."""
+    chart = root / f"gadgets-{version}"
+    (chart / "crds").mkdir(parents=True)
+    (chart / "templates").mkdir()
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: gadgets\nversion: {version}\n")
+    versions = "".join(f"""
+    - name: {v}
+      served: true
+      storage: {str(i == 0).lower()}
+      schema: {{openAPIV3Schema: {{type: object, x-kubernetes-preserve-unknown-fields: true}}}}""" for i, v in enumerate(served))
+    (chart / "crds" / "gadgets.yaml").write_text(f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: gadgets.{group}}}
+spec:
+  group: {group}
+  names: {{kind: Gadget, plural: gadgets, singular: gadget}}
+  scope: Namespaced
+  versions:{versions}
+""")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}}\ndata: {a: b}\n")
+    return _helm.ChartRef("gadgets", version, path=str(chart))
+
+
+@pytest.mark.parametrize("helm_binary", ["helm", "helm3"])
+def test_crds_apply_upgrades_the_chart_crds_that_helm_leaves_alone(lab_cluster, cluster, api, namespace, tmp_path,
+                                                                   helm_binary):
+    ext = client.ApiextensionsV1Api(api)
+    groups = {mode: f"{mode}-{namespace}.fixtures.openlakes.io" for mode in ("helm", "apply")}
+    try:
+        for mode, group in groups.items():
+            for version, served in (("0.1.0", ["v1"]), ("0.2.0", ["v1", "v2"])):
+                spec = _release.Spec(f"gadgets-{mode}", namespace, _crd_chart(tmp_path / mode, version, group, served),
+                                     {}, timeout=60, crds=mode)
+                helm = _helm.Helm(str(lab_cluster["bin"] / helm_binary), lab_cluster["kubeconfig"])
+                res = _release.apply(spec, helm, cluster)
+                assert not res.failed, res.msg
+                crd = ext.read_custom_resource_definition(f"gadgets.{group}")
+                assert any(c.type == "Established" and c.status == "True" for c in crd.status.conditions)
+                live = [v.name for v in crd.spec.versions]
+                if mode == "apply":
+                    # Applied before helm ran (helm got --skip-crds), awaited with the release, upgraded with the chart.
+                    assert live == served, (version, live)
+                    assert any(a[1:3] == ["upgrade", "gadgets-apply"] and "--skip-crds" in a for a in helm.calls)
+                    assert res.readiness["targets"] == 2, "the ConfigMap and the CRD"
+                    new = "1 new, 0 changed" if version == "0.1.0" else "0 new, 1 changed"
+                    assert f"CRDs of the chart applied: {new}, 0 unchanged" in res.reasons, res.reasons
+                    assert "openlakes.core" in {m.manager for m in crd.metadata.managed_fields or []}
+                else:
+                    # helm installs crds/ once and never upgrades them: v2 never arrives.
+                    assert live == ["v1"], (version, live)
+    finally:
+        for group in groups.values():
+            try:
+                ext.delete_custom_resource_definition(f"gadgets.{group}")
+            except client.ApiException:
+                pass

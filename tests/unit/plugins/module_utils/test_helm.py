@@ -21,7 +21,8 @@ def test_upgrade_argv(case):
     helm = _helm.Helm("helm", "/k/config", case.get("context", ""))
     argv = helm.upgrade_argv("nessie", "openlakes", chart, "VALUES", "DESC",
                              create_namespace=case.get("create_namespace", True), timeout_s=600,
-                             openapi_validation=case.get("openapi_validation", False))
+                             openapi_validation=case.get("openapi_validation", False),
+                             skip_crds=case.get("skip_crds", False))
     assert argv == [str(a) for a in case["argv"]]
 
 

@@ -46,3 +46,17 @@ def test_provisioning_failed_event_is_fatal():
     ev = {"type": "Warning", "reason": "ProvisioningFailed", "message": "no space left on disk"}
     assert rd.event_problem(ev).fatal
     assert rd.event_problem({"type": "Normal", "reason": "Provisioning"}) is None
+
+
+def test_strimzi_refusing_a_resource_is_fatal_once_it_has_lasted_the_grace_period():
+    """Strimzi says "invalid" of a Kafka it reconciled a moment before its node pool arrived (same helm apply); the
+    next reconciliation heals that, so only a refusal that lasts is a failure."""
+    kafka = {"apiVersion": "kafka.strimzi.io/v1", "kind": "Kafka", "metadata": {"generation": 1},
+             "status": {"observedGeneration": 1, "conditions": [{
+                 "type": "NotReady", "status": "True", "reason": "InvalidResourceException",
+                 "lastTransitionTime": "2026-01-01T00:00:25Z", "message": "At least one KafkaNodePool ..."}]}}
+    early = rd.assess(kafka, now=NOW, grace_seconds=10)
+    assert not early.ready and not early.fatal and "InvalidResourceException" in early.reason
+    assert rd.assess(kafka, now=NOW + dt.timedelta(seconds=6), grace_seconds=10).fatal
+    kafka["status"]["conditions"][0]["reason"] = "Creating"
+    assert not rd.assess(kafka, now=NOW + dt.timedelta(seconds=600), grace_seconds=10).fatal
