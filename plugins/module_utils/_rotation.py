@@ -109,6 +109,7 @@ class Rotation:
         self.custom = client.CustomObjectsApi(self.api)
         self.ser = self.api.sanitize_for_serialization
         self.stamp = stamp()
+        self.reruns = 0
         self.log: list = []
 
     # -- finding what reads a Secret -----------------------------------------------------------------
@@ -215,7 +216,8 @@ class Rotation:
         from ._waiter import Target, Waiter
 
         job = self.ser(self.batch.read_namespaced_job(step["name"], step["namespace"]))
-        name = f"{step['name'][:44]}-r{self.stamp}"
+        self.reruns += 1   # one name per rerun: a removed copy may still be terminating
+        name = f"{step['name'][:40]}-r{self.stamp}-{self.reruns}"
         template = job["spec"]["template"]
         labels = {k: v for k, v in ((template.get("metadata") or {}).get("labels") or {}).items()
                   if k not in ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name")}
