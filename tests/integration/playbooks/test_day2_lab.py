@@ -502,3 +502,45 @@ def test_purge_deletes_what_was_kept(api):
 
     pvs = [pv.metadata.name for pv in client.CoreV1Api(api).list_persistent_volume().items]
     assert pvs == [], pvs
+
+
+def on_host(host: str, *argv) -> int:
+    env = dict(os.environ, CONTAINERS_CONF=str(REPO / "lab" / "podman" / "containers.conf"))
+    return subprocess.run(["podman", "exec", f"openlakes-{host}", *argv], env=env, capture_output=True, check=False).returncode
+
+
+def test_the_hosts_data_goes_only_when_asked_and_each_serial_is_confirmed(api):
+    data = [f"/mnt/openlakes/minio/hot{d}/data" for d in (1, 2)] + ["/var/lib/openlakes/longhorn/disk1/data"]
+    assert all(on_host(h, "test", "-d", path) == 0 for h in ("lab-node-1", "lab-node-2", "lab-node-3") for path in data)
+    ask = ["-e", "openlakes_uninstall_purge=true", "-e", "openlakes_uninstall_confirm=lab",
+           "-e", "openlakes_uninstall_wipe_host_data=true"]
+    refused = playbook("uninstall.yml", *ask)
+    text = flat(refused.stdout)
+    assert refused.returncode != 0 and "lab-node-1: nothing of this host was removed" in text, refused.stdout[-3000:]
+    assert all(on_host(h, "test", "-d", path) == 0 for h in ("lab-node-1", "lab-node-2", "lab-node-3") for path in data)
+    # The serials the refusal named, confirmed in a copy of core-config.yaml (per host: each host has its own disks).
+    import yaml
+
+    serials: dict = {}
+    for host, block in re.findall(r"(lab-node-\d): nothing of this host was removed.*?(?=lab-node-\d: nothing|$)", text):
+        for device, serial in re.findall(r"(/dev/disk/by-id/lab-\w+) \(\w+ at \S+\): wipe.confirm_serial is not set, "
+                                         r"the serial is (\S+?)[;'\"]", block):
+            serials.setdefault(host, {})[device] = serial
+    assert sorted(serials) == ["lab-node-1", "lab-node-2", "lab-node-3"] and all(len(v) == 3 for v in serials.values()), serials
+    config = yaml.safe_load((INVENTORY.parent / "core-config.yaml").read_text())
+    shared = config["storage"]["hosts"]["lab-node-1"]
+    config["storage"]["hosts"] = {h: {k: [dict(d, wipe={"confirm_serial": serials[h][d["device"]]}) for d in shared[k]]
+                                      for k in ("longhorn_disks", "minio_drives")} for h in serials}
+    confirmed = INVENTORY.parent / "core-config.wipe-test.yaml"
+    confirmed.write_text(yaml.safe_dump(config, sort_keys=False))
+    try:
+        res = playbook("uninstall.yml", *ask, "-e", f"openlakes_core_config_file={confirmed}")
+    finally:
+        confirmed.unlink()
+    show("uninstall.yml (purge, host data, serials confirmed)", res, "Remove the data directory of each disk (its filesystem, "
+         "label and marker stay)")
+    assert res.returncode == 0, res.stdout[-4000:]
+    for h in ("lab-node-1", "lab-node-2", "lab-node-3"):
+        for path in data:
+            assert on_host(h, "test", "-e", path) != 0, f"{h}:{path} is still there"
+            assert on_host(h, "test", "-e", path.rsplit("/", 1)[0] + "/.openlakes-disk") == 0, "the disk stays prepared"
