@@ -524,7 +524,7 @@ def test_the_hosts_data_goes_only_when_asked_and_each_serial_is_confirmed(api):
     serials: dict = {}
     for host, block in re.findall(r"(lab-node-\d): nothing of this host was removed.*?(?=lab-node-\d: nothing|$)", text):
         for device, serial in re.findall(r"(/dev/disk/by-id/lab-\w+) \(\w+ at \S+\): wipe.confirm_serial is not set, "
-                                         r"the serial is (\S+?)[;'\"]", block):
+                                         r"the serial is (\S+?)(?=[;'\"\s]|$)", block):
             serials.setdefault(host, {})[device] = serial
     assert sorted(serials) == ["lab-node-1", "lab-node-2", "lab-node-3"] and all(len(v) == 3 for v in serials.values()), serials
     config = yaml.safe_load((INVENTORY.parent / "core-config.yaml").read_text())
