@@ -522,7 +522,7 @@ def test_the_hosts_data_goes_only_when_asked_and_each_serial_is_confirmed(api):
     import yaml
 
     serials: dict = {}
-    for host, block in re.findall(r"(lab-node-\d): nothing of this host was removed.*?(?=lab-node-\d: nothing|$)", text):
+    for host, block in re.findall(r"(lab-node-\d): nothing of this host was removed(.*?)(?=lab-node-\d: nothing|$)", text):
         for device, serial in re.findall(r"(/dev/disk/by-id/lab-\w+) \(\w+ at \S+\): wipe.confirm_serial is not set, "
                                          r"the serial is (\S+?)(?=[;'\"\s]|$)", block):
             serials.setdefault(host, {})[device] = serial
