@@ -28,6 +28,9 @@ judged from the custom resource as on a real cluster:
   Secret its `password.valueFrom.secretKeyRef` names) and `sasl.jaas.config`, and `Ready=True`; a missing password
   Secret is reported as Strimzi reports it. `KafkaTopic`: `Ready=True` once its Kafka is ready.
 
+- The CSI provisioner of the simulated classes (Longhorn's, the lab's default): a volume kwok provisions takes its
+  StorageClass's reclaim policy, and a released volume whose policy is Delete is deleted.
+
 It is a stand-in of the operator's externally visible behaviour only: no PostgreSQL runs. Started by
 `openlakes_lab up` and stopped by its recorded PID like every lab process.
 """
@@ -343,13 +346,38 @@ def play_strimzi(api) -> None:
     reconcile_users(api, ready)
 
 
+KWOK_PROVISIONED = "kwok.x-k8s.io/volume"
+
+
+def play_provisioner(api) -> None:
+    """What a CSI provisioner does with its volumes and kwok's volume stages do not: a volume takes its
+    StorageClass's reclaim policy (Longhorn's class is Retain in the lab), and a released volume whose policy is
+    Delete is deleted."""
+    from kubernetes import client
+
+    core, storage = client.CoreV1Api(api), client.StorageV1Api(api)
+    from .cluster import SIMULATED_PROVISIONERS
+
+    classes = {sc.metadata.name: sc.reclaim_policy or "Delete" for sc in storage.list_storage_class().items
+               if sc.provisioner in SIMULATED_PROVISIONERS}
+    for pv in core.list_persistent_volume().items:
+        ann = pv.metadata.annotations or {}
+        policy = classes.get(pv.spec.storage_class_name)
+        if ann.get("pv.kubernetes.io/provisioned-by") != KWOK_PROVISIONED or policy is None or pv.metadata.deletion_timestamp:
+            continue
+        if pv.spec.persistent_volume_reclaim_policy != policy:
+            core.patch_persistent_volume(pv.metadata.name, {"spec": {"persistentVolumeReclaimPolicy": policy}})
+        elif policy == "Delete" and (pv.status.phase or "") == "Released":
+            core.delete_persistent_volume(pv.metadata.name)
+
+
 def loop(kubeconfig: str, interval: float = 1.0) -> None:
     from kubernetes import config
     from kubernetes.client.rest import ApiException
 
     api = config.new_client_from_config(kubeconfig)
     while True:
-        for play in (play_cnpg, play_strimzi):
+        for play in (play_cnpg, play_strimzi, play_provisioner):
             try:
                 play(api)
             except ApiException as exc:

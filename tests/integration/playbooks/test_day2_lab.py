@@ -97,6 +97,7 @@ def test_the_platform_is_deployed(lab, api):
     assert res.returncode == 0, res.stdout[-6000:]
     assert set(RELEASES) <= set(releases(api))
     STATE["claims"] = claims(api)
+    STATE["credentials"] = credential_secrets(api)
     assert all(phase == "Bound" for _uid, phase, _v in STATE["claims"].values()), STATE["claims"]
     print(f"\nsite.yml: {res.wall:.1f} s; claims: " + ", ".join(f"{k} {v[0]}" for k, v in sorted(STATE["claims"].items())))
 
@@ -465,7 +466,7 @@ def test_uninstall_everything_keeps_every_claim_and_longhorn_that_serves_them(ap
     assert pg.metadata.annotations["openlakes.io/kept-from"] == "openlakes/postgresql"
     for pv in ("openlakes-minio-lab-node-1-0", "openlakes-minio-cold"):
         assert core.read_persistent_volume(pv).status.phase == "Bound"
-    assert len(credential_secrets(api)) >= 10
+    assert credential_secrets(api) == STATE["credentials"], "every generated credential is kept"
     text = flat(res.stdout)
     assert "On the hosts (never touched by uninstall" in text and "lab-node-2: /mnt/openlakes/minio/hot2/data" in text
     assert "-e openlakes_uninstall_purge=true -e openlakes_uninstall_confirm=lab" in text
