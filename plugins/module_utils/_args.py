@@ -77,7 +77,6 @@ def release_spec(params: dict):
         wait_for_load_balancer=params.get("wait_for_load_balancer", False), crds=params.get("crds", "helm"))
 
 
-
 # openlakes.core.wiring_check (the module and its in-process action plugin).
 WIRING_ARGS = {
     "links": {"type": "list", "elements": "dict", "required": True},
