@@ -395,6 +395,8 @@ class Uninstaller:
             self._delete_volume(volume, only_retained=True)
 
     def _delete_volume(self, name, only_retained=False):
+        """Deletes a volume and waits until it is gone; with `only_retained`, a volume whose policy is Delete is left to
+        its provisioner (which deletes it with its data) and waited for."""
         from kubernetes.client.rest import ApiException
 
         try:
@@ -403,10 +405,18 @@ class Uninstaller:
             if exc.status == 404:
                 return
             raise
+        what = label("PersistentVolume", name)
         if only_retained and pv.spec.persistent_volume_reclaim_policy != "Retain":
-            return   # its provisioner deletes it with the claim
+            try:
+                self._wait_gone(lambda: self.core.read_persistent_volume(name), what, timeout=60)
+                self.removed.append(f"{what} (deleted by its provisioner, reclaim policy Delete)")
+            except UninstallError:
+                self.removed.append(f"{what}: reclaim policy Delete, its provisioner had not deleted it after 60s")
+            return
         self.core.delete_persistent_volume(name)
-        self.removed.append(label("PersistentVolume", name) + " (the data on the host's disk stays until the host is wiped)")
+        self._wait_gone(lambda: self.core.read_persistent_volume(name), what)
+        self.removed.append(what + (" (the data on the host's disk stays until the host's data is removed)"
+                                    if pv.spec.local or pv.spec.host_path else ""))
 
     def _delete_crd(self, name):
         from kubernetes.client.rest import ApiException
