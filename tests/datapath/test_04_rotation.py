@@ -22,7 +22,7 @@ def test_rotated_credentials_work_and_the_old_ones_are_refused(lab):
     lab.gen.secrets[NESSIE].update(new)          # what the rotation writes into the Secret
     pod = lab.cluster.pods[f"{lab.gen.releases['postgresql']['values']['fullnameOverride']}-1"]
     with lab.hop("rotation: CloudNativePG sets nessie's password from the changed Secret", logs=(lab.cluster.log("postgresql"),)):
-        assert servers.postgresql_passwords(lab, pod) == ["nessie"]
+        assert "nessie" in servers.postgresql_passwords(lab, pod)   # every managed role, as the operator does
     with lab.hop("rotation: the MinIO setup Job runs again with the changed Secret",
                  logs=(lab.cluster.log("minio-0"), lab.cluster.log("minio-cold"))):
         proc = servers.run_setup_job(lab, servers.render_setup_chart(lab), "rotation")
