@@ -20,6 +20,7 @@ what a default run keeps, found again through the label a keeping run leaves on 
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 from . import _helm, _plan
@@ -169,6 +170,8 @@ class Uninstaller:
         self.providers = volume_providers       # release name -> the provisioner of the volumes it serves
         self.pending_timeout = pending_timeout
         self.purging: set = set()                # "namespace/name" of the claims purged (or, in check mode, to be)
+        self._deleted: set = set()               # (kind, namespace, name) deleted in this run
+        self._lock = threading.Lock()            # nodes are removed concurrently
         self.kept: list = []
         self.removed: list = []
         self.helm_commands: list = []
@@ -378,21 +381,33 @@ class Uninstaller:
             self._delete_crd(crd["metadata"]["name"])
 
     def _delete_claim(self, pvc):
+        """Deletes a claim (the garbage collector may have been first: an operator's claim is owned by its resource) and
+        then the volume it was bound to."""
         from kubernetes.client.rest import ApiException
 
         name, ns = pvc["metadata"]["name"], pvc["metadata"]["namespace"]
         volume = (pvc.get("spec") or {}).get("volumeName")
         self.purging.add(f"{ns}/{name}")
+        if not self._first(("PersistentVolumeClaim", ns, name)):
+            return
         try:
             self.core.delete_namespaced_persistent_volume_claim(name, ns)
         except ApiException as exc:
             if exc.status != 404:
                 raise
-            return
         self._wait_gone(lambda: self.core.read_namespaced_persistent_volume_claim(name, ns), label("PersistentVolumeClaim", name, ns))
         self.removed.append(label("PersistentVolumeClaim", name, ns))
         if volume:
             self._delete_volume(volume, only_retained=True)
+
+    def _first(self, key) -> bool:
+        """True the first time an object is deleted in this run (a release's own and the earlier run's kept ones
+        overlap once a release was reinstalled)."""
+        with self._lock:
+            if key in self._deleted:
+                return False
+            self._deleted.add(key)
+            return True
 
     def _delete_volume(self, name, only_retained=False):
         """Deletes a volume and waits until it is gone; with `only_retained`, a volume whose policy is Delete is left to
@@ -406,6 +421,8 @@ class Uninstaller:
                 return
             raise
         what = label("PersistentVolume", name)
+        if not self._first(("PersistentVolume", "", name)):
+            return
         if only_retained and pv.spec.persistent_volume_reclaim_policy != "Retain":
             try:
                 self._wait_gone(lambda: self.core.read_persistent_volume(name), what, timeout=60)
@@ -421,6 +438,8 @@ class Uninstaller:
     def _delete_crd(self, name):
         from kubernetes.client.rest import ApiException
 
+        if not self._first(("CustomResourceDefinition", "", name)):
+            return
         try:
             self.ext.delete_custom_resource_definition(name)
         except ApiException as exc:

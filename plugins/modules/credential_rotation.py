@@ -26,17 +26,8 @@ extends_documentation_fragment:
   - openlakes.core.attributes
   - openlakes.core.attributes.diff_none
   - openlakes.core.cluster
+  - openlakes.core.plan
 options:
-  credentials:
-    description: The plan's C(credentials).
-    type: list
-    elements: dict
-    default: []
-  nodes:
-    description: The plan's C(nodes), whose names and C(depends_on) give the order.
-    type: list
-    elements: dict
-    required: true
   rotate:
     description: The credential sets to rotate (names, e.g. C(nessie)), or C(all).
     type: list

@@ -30,17 +30,8 @@ extends_documentation_fragment:
   - openlakes.core.attributes.diff_none
   - openlakes.core.cluster
   - openlakes.core.helm
+  - openlakes.core.plan
 options:
-  nodes:
-    description: The plan's C(nodes) (M(openlakes.core.platform_plan), values not needed).
-    type: list
-    elements: dict
-    required: true
-  credentials:
-    description: The plan's C(credentials); the chosen components' sets are kept or, when purging, deleted.
-    type: list
-    elements: dict
-    default: []
   volume_providers:
     description: The plan's C(volume_providers) (release to provisioner).
     type: dict
