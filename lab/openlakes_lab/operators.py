@@ -5,7 +5,8 @@ and `Database` custom resources, nothing else). This process then does what the 
 where other components reach it, and reports status the way the operator does, so readiness is
 judged from the custom resource as on a real cluster:
 
-- CloudNativePG `Cluster` <name>: a StatefulSet of `spec.instances` pods (kwok makes them Ready) with
+- CloudNativePG `Cluster` <name>: a StatefulSet of `spec.instances` pods (kwok makes them Ready) on
+  `spec.imageName` (a new one rolls the instances, and the Cluster is not Ready until they are), with
   the `pgdata` claims on the cluster's StorageClass, the Services `<name>-rw`, `<name>-ro`, `<name>-r`
   (port 5432) and the Secret `<name>-app`, all owned by the Cluster, the claims too (as CloudNativePG's
   own claims are: deleting the Cluster deletes them, unless that reference is removed first); once every instance is ready,
@@ -91,6 +92,11 @@ def reconcile_cluster(api, obj: dict) -> bool:
                      "resources": {"requests": {"storage": storage.get("size", "1Gi")}}}}]},
     }
     _ensure(lambda b: apps.create_namespaced_stateful_set(ns, b), lambda: apps.read_namespaced_stateful_set(name, ns), sts)
+    image = sts["spec"]["template"]["spec"]["containers"][0]["image"]
+    if apps.read_namespaced_stateful_set(name, ns).spec.template.spec.containers[0].image != image:
+        # A new imageName (an upgrade, or air_gap.image_registry): the operator rolls the instances onto it.
+        apps.patch_namespaced_stateful_set(name, ns, {"spec": {"template": {"spec": {"containers": [
+            {"name": "postgres", "image": image}]}}}})
     for suffix in ("rw", "ro", "r"):
         svc = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": f"{name}-{suffix}", "namespace": ns, "labels": labels, "ownerReferences": owner},
@@ -107,7 +113,11 @@ def reconcile_cluster(api, obj: dict) -> bool:
         if not any(o.uid == meta["uid"] for o in claim.metadata.owner_references or []):
             core.patch_namespaced_persistent_volume_claim(claim.metadata.name, ns, {"metadata": {"ownerReferences": owner}})
     live = apps.read_namespaced_stateful_set(name, ns)
-    ready = (live.status.ready_replicas or 0)
+    # Ready instances of the current spec only: during a rolling update the Cluster is not Ready.
+    rolled = (live.status.observed_generation or 0) >= (live.metadata.generation or 0) and \
+        live.status.update_revision == live.status.current_revision
+    ready = (live.status.ready_replicas or 0) if rolled else min(live.status.ready_replicas or 0,
+                                                                  live.status.updated_replicas or 0)
     fault = (meta.get("labels") or {}).get(FAULT)
     ok = ready >= instances and fault != "NotReady"
     cond = {"type": "Ready", "status": "True" if ok else "False",

@@ -426,7 +426,9 @@ def component_dependencies(ctx):
     for name, comp in comps.items():
         if not ctx.enabled(name):
             continue
-        for need in list(comp.get("requires", [])) + [p for p in comp.get("consumes") or {} if p not in comp.get("requires", [])]:
+        consumed = [p for p, decl in (comp.get("consumes") or {}).items()
+                    if not decl.get("optional") and p not in comp.get("requires", [])]
+        for need in list(comp.get("requires", [])) + consumed:
             if not ctx.enabled(need):
                 yield ("components", name, "enabled"), (f"{name} needs {need}, which is disabled; enable "
                                                         f"components.{need} or disable {name}")
@@ -451,10 +453,25 @@ def collection_built_images(ctx):
         for rel in comp.get("releases", []):
             image = ctx.get("components", name, "image", default=None) if rel.get("main") else None
             if rel.get("built_by") and not (isinstance(image, dict) and image.get("repository")):
+                first = rel["images"][0]
                 yield ("components", name, "image"), (
-                    f"{name}'s image {rel['images'][0]} is built by the collection ({rel['built_by']}/, "
+                    f"{name}'s image {first['image'] if isinstance(first, dict) else first} is built by the "
+                    f"collection ({rel['built_by']}/, "
                     f"`make image-{name}`) and is in no public registry; push it to your registry and set "
                     f"components.{name}.image.repository (and tag), or set air_gap.image_registry")
+
+
+@rule
+def mirror_reaches_every_image(ctx):
+    """air_gap.image_registry must reach every image; a release whose images are not listed yet is refused."""
+    if not ctx.get("air_gap", "image_registry"):
+        return
+    pending = sorted(r["name"] for n, c in ctx.manifest["components"].items() if ctx.enabled(n)
+                     for r in c.get("releases", []) if r.get("images_pending"))
+    if pending:
+        yield ("air_gap", "image_registry"), (
+            f"the image mirror cannot yet reach every image of {', '.join(pending)} (their images are not listed "
+            f"in this version); disable those components or remove air_gap.image_registry")
 
 
 @rule
@@ -551,11 +568,7 @@ def files_exist(ctx):
     mirror = ctx.get("air_gap", "chart_mirror")
     if not isinstance(mirror, str) or not mirror:
         return
-    if mirror.startswith("oci://"):
-        yield ("air_gap", "chart_mirror"), ("an OCI registry is not a chart mirror this version reads; give a "
-                                            "directory on the controller or an http(s) URL that serves "
-                                            "<name>-<version>.tgz")
-    elif ctx.check_files and not re.match(r"^https?://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
+    if ctx.check_files and not re.match(r"^(https?|oci)://", mirror) and not ctx.is_dir(mirror.removeprefix("file://")):
         yield ("air_gap", "chart_mirror"), f"no directory at {plain(ctx.path(mirror.removeprefix('file://')), limit=200)}"
 
 

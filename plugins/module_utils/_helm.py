@@ -57,7 +57,7 @@ class ChartRef:
         if path:
             return cls(name, version, path=path)
         if mirror:
-            if re.match(r"^(https?)://", mirror):
+            if re.match(r"^(https?|oci)://", mirror):
                 return cls(name, version, repository=mirror)
             return cls(name, version, path=os.path.join(mirror, f"{name}-{version}.tgz"))
         return cls(name, version, repository=repo)

@@ -25,7 +25,7 @@ import copy
 import os
 from dataclasses import dataclass, field
 
-from . import _plan, _secrets
+from . import _images, _plan, _secrets
 
 CLUSTER_DOMAIN = "cluster.local"
 INGRESS_CLASS = "traefik"
@@ -239,19 +239,41 @@ class Unit:
             raise PlanError(f"{self.name}: heap_options() is for components marked `jvm: true` in platform/components.yml")
         return f"-XX:MaxRAMPercentage={HEAP_PERCENT}.0 -XX:+ExitOnOutOfMemoryError"
 
-    def image(self, release: dict, index: int = 0) -> dict:
-        """The release's `index`-th image as {repository, tag}: core-config's `components.<name>.image` replaces the
-        main release's first image; `air_gap.image_registry` replaces the registry of every image."""
-        ref = release["images"][index]
-        repo, _sep, tag = ref.rpartition(":")
+    def image_source(self, release: dict, index: int = 0) -> str:
+        """The release's `index`-th image where it is published (platform/components.yml; core-config's
+        `components.<name>.image` replaces the main release's first image)."""
+        ref = _images.entries(release)[index]["image"]
         given = self.override.get("image") or {}
         if release.get("main") and index == 0 and given:
-            repo, tag = given.get("repository", repo), given.get("tag", tag)
-        mirror = self.config["air_gap"]["image_registry"]
-        if mirror:
-            first, _sep, rest = repo.partition("/")
-            repo = f"{mirror.rstrip('/')}/{rest if ('.' in first or ':' in first) and rest else repo}"
-        return {"repository": repo, "tag": tag}
+            registry, path, tag = _images.split(ref)
+            ref = f"{given.get('repository', registry + '/' + path)}:{given.get('tag', tag)}"
+        return _images.normal(ref)
+
+    def image_ref(self, release: dict, index: int = 0) -> str:
+        """The image as the cluster pulls it: `air_gap.image_registry` replaces its registry."""
+        return _images.mirrored(self.image_source(release, index), self.config["air_gap"]["image_registry"])
+
+    def image(self, release: dict, index: int = 0) -> dict:
+        """The release's `index`-th image as {repository, tag}, as the cluster pulls it."""
+        return _images.values_at("repository", self.image_ref(release, index), "")
+
+    def image_values(self, release: dict) -> dict:
+        """Values that set every image of the release through the chart's own keys (`at`, `form`)."""
+        out: dict = {}
+        for i, entry in enumerate(_images.entries(release)):
+            if entry.get("at"):
+                out = deep_merge(out, _images.nest(entry["at"], _images.values_at(entry["form"], self.image_ref(release, i), "")))
+        return out
+
+    def images(self, release: dict) -> list:
+        """Every image of the release: where it is published (`source`), where the cluster pulls it (`image`),
+        the values key that sets it (`at`) and what sets it (`set_by`: `values` through that key, `builder` for an
+        image the release's builder places, `chart` for one the chart hard-codes, a `hook`)."""
+        raw = release.get("images") or []
+        return [{"source": self.image_source(release, i), "image": self.image_ref(release, i),
+                 "at": entry.get("at", ""), "hook": entry.get("hook", ""), "built_by": release.get("built_by", "") if i == 0 else "",
+                 "set_by": "values" if entry.get("at") else "builder" if isinstance(raw[i], str) else "chart"}
+                for i, entry in enumerate(_images.entries(release))]
 
     def host_name(self, component: str | None = None) -> str:
         return f"{self.inp.manifest['components'][component or self.name]['ui']}.{self.domain}"
@@ -273,9 +295,14 @@ class Unit:
         return secret_of(self.inp, cset)
 
     # --- what it consumes --------------------------------------------------------------
+    def consumes(self, provider: str) -> bool:
+        """Whether this component consumes the provider in this configuration: declared, and the provider enabled
+        (a consumption marked `optional: true` applies only when its provider is on)."""
+        return provider in (self.comp.get("consumes") or {}) and self.inp.enabled(provider)
+
     def _declared(self, provider: str, what: str, item=None):
-        if provider == self.name:
-            return
+        if provider == self.name and provider not in (self.comp.get("consumes") or {}):
+            return   # its own Service, not a declared link (a declared one, e.g. Grafana -> Prometheus, is checked)
         self.inp.used.add((self.name, provider, what, item))
         decl = (self.comp.get("consumes") or {}).get(provider)
         if decl is None or (item is not None and item not in (decl.get(what) or [])) or (item is None and not decl.get(what)):
@@ -330,6 +357,22 @@ class Unit:
                 "username_key": acc["keys"]["username"], "password_key": acc["keys"]["password"]}
 
     # --- what it provides ---------------------------------------------------------------
+    def monitor(self, selector: dict, namespace: str | None = None, **endpoint) -> dict:
+        """The component's monitor (a ServiceMonitor or PodMonitor, as `metrics` in platform/components.yml
+        declares it: kind, port name, path), selecting `selector` (Service or pod labels) in `namespace` (the
+        component's own by default); `endpoint` adds fields of the scrape endpoint (basicAuth, params)."""
+        decl = self.comp.get("metrics")
+        if not decl:
+            raise PlanError(f"{self.name}: monitor() needs `metrics` under components.{self.name} in "
+                            f"platform/components.yml")
+        ns = namespace or self.ns
+        endpoints = "endpoints" if decl["kind"] == "ServiceMonitor" else "podMetricsEndpoints"
+        return {"apiVersion": "monitoring.coreos.com/v1", "kind": decl["kind"],
+                "metadata": {"name": f"openlakes-{self.name.replace('_', '-')}", "namespace": ns,
+                             "labels": {"app.kubernetes.io/part-of": "openlakes", "openlakes.io/component": self.name}},
+                "spec": {"selector": {"matchLabels": dict(selector)}, "namespaceSelector": {"matchNames": [ns]},
+                         endpoints: [{"port": decl["port"], "path": decl["path"], **endpoint}]}}
+
     def consumers(self, what: str) -> list:
         """Enabled components that consume an account of this one (`database`, `grants`, `user`): [(name, declaration)]."""
         return [(name, comp["consumes"][self.name]) for name, comp in self.inp.manifest["components"].items()
@@ -359,6 +402,8 @@ def _implied_depends(inp: Inputs, component: str) -> list:
     """The releases a component's consumption makes it wait for."""
     out = []
     for provider, decl in (inp.manifest["components"][component].get("consumes") or {}).items():
+        if decl.get("optional"):
+            continue   # the provider may come with a later layer; the wiring check proves the link once both are up
         provides = inp.manifest["components"][provider].get("provides") or {}
         out += [provides["services"][p]["release"] for p in decl.get("services") or []]
         out += [provides[a.provided]["release"] for a in ACCOUNTS if decl.get(a.kind)]
@@ -378,7 +423,7 @@ def _chart(inp: Inputs, unit: Unit, rel: dict) -> dict:
 def plan(inp: Inputs, build_values: bool = True) -> dict:
     """The whole platform. With `build_values` false, values are not built (status: names, links, slices)."""
     comps, units = inp.manifest["components"], _units()
-    nodes = []
+    nodes, images = [], []
     for name, comp in comps.items():
         if not inp.enabled(name):
             continue
@@ -395,11 +440,13 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
                 raise PlanError(f"component {name}'s unit has no values builder for its release {rel['name']}")
             values = {}
             if build_values:
-                values = builder(unit, rel)
+                # Every image through the chart's own keys, then what the builder says, then core-config's values.
+                values = deep_merge(unit.image_values(rel), builder(unit, rel))
                 if rel.get("main"):
                     values = deep_merge(values, unit.override.get("values") or {})
             own = {r["name"] for r in comp["releases"]}
             deps = list(rel.get("depends_on", [])) + [d for d in implied if d not in own]
+            images += [dict(i, release=rel["name"], component=name) for i in unit.images(rel)]
             nodes.append({"name": rel["name"], "type": "release", "component": name, "layer": comp["layer"],
                           "namespace": inp.namespace(name, rel), "chart": _chart(inp, unit, rel), "values": values,
                           "depends_on": list(dict.fromkeys(deps)),
@@ -408,6 +455,9 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         for obj in getattr(unit_mod, "objects", lambda _u, _b: [])(unit, build_values):
             nodes.append({"type": "objects", "component": name, "layer": comp["layer"], "depends_on": [],
                           "data_from": {}, **obj})
+        monitors = monitor_node(inp, unit, unit_mod)
+        if monitors:
+            nodes.append(monitors)
     by_name = {n["name"]: n for n in nodes}
     for n in nodes:
         for target in n.pop("before", []):
@@ -423,10 +473,30 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         raise PlanError(f"the platform's dependency graph is not valid: {exc}") from exc
     _assign_slices(nodes)
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
-            "wiring": wiring(inp), "profile": inp.profile, "volume_providers": volume_providers(inp),
+            "wiring": wiring(inp), "profile": inp.profile, "images": images, "volume_providers": volume_providers(inp),
             "upgrade_rules": {r["name"]: r["upgrade"] for name, c in comps.items() if inp.enabled(name)
                               for r in c.get("releases", []) if r.get("upgrade")},
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}
+
+
+MONITORING = "kube_prometheus_stack"       # the component whose release brings the monitoring CRDs
+MONITOR_PREFIX = "monitors/"
+
+
+def monitor_node(inp: Inputs, unit: Unit, unit_mod) -> dict | None:
+    """The component's monitors (its unit's `monitors(u)`), an object set of the component's own layer that waits
+    for the release bringing the monitoring CRDs; that release is pulled into the earliest slice that has one
+    (_assign_slices). None when layer 08's kube_prometheus_stack is off or the unit has no monitors."""
+    hook = getattr(unit_mod, "monitors", None)
+    if hook is None or not inp.enabled(MONITORING):
+        return None
+    objects = hook(unit)
+    if not objects:
+        return None
+    crds = next(r["name"] for r in inp.manifest["components"][MONITORING]["releases"] if r.get("crds"))
+    return {"name": MONITOR_PREFIX + unit.name, "type": "objects", "component": unit.name,
+            "layer": unit.comp["layer"], "namespace": objects[0]["metadata"]["namespace"],
+            "depends_on": [crds], "data_from": {}, "objects": objects}
 
 
 def _with_namespaces(inp: Inputs, nodes: list) -> list:
@@ -503,7 +573,7 @@ def credential_sets(inp: Inputs) -> list:
             own_ns = (comps[name].get("credentials") or {}).get("namespace")
             add(name, inp.namespace(name, {"namespace": own_ns} if own_ns else None))
             for provider, decl in (comps[name].get("consumes") or {}).items():
-                if any(decl.get(a.kind) for a in ACCOUNTS):
+                if any(decl.get(a.kind) for a in ACCOUNTS) and inp.enabled(provider):
                     add(name, inp.namespace(provider))
     for name in comps:
         if not inp.enabled(name):

@@ -34,9 +34,6 @@ try:  # imported here, not by modules that only read: the client takes a while t
 except ImportError:  # pragma: no cover - reported by the modules
     HAS_KUBERNETES = False
 
-CLUSTER_SCOPED = {"Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-                  "CustomResourceDefinition", "APIService", "PriorityClass", "IngressClass",
-                  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "CSIDriver"}
 EVENTS_KEPT = 5
 
 
@@ -53,6 +50,8 @@ class Target:
 
 
 def targets_from_manifest(manifest: str, default_namespace: str) -> list:
+    """The objects of a rendered manifest, each in its own namespace or the release's. Whether a kind has a
+    namespace at all is the API server's to say (`scoped`): a manifest does not tell a ClusterIssuer from an Issuer."""
     out = []
     for doc in yaml.safe_load_all(manifest or ""):
         if not isinstance(doc, dict) or not doc.get("kind"):
@@ -60,9 +59,19 @@ def targets_from_manifest(manifest: str, default_namespace: str) -> list:
         if doc["kind"].endswith("List"):
             continue
         meta = doc.get("metadata") or {}
-        ns = "" if doc["kind"] in CLUSTER_SCOPED else (meta.get("namespace") or default_namespace)
-        out.append(Target(doc.get("apiVersion", "v1"), doc["kind"], meta.get("name", ""), ns))
+        out.append(Target(doc.get("apiVersion", "v1"), doc["kind"], meta.get("name", ""),
+                          meta.get("namespace") or default_namespace))
     return out
+
+
+def scoped(dyn, targets) -> list:
+    """The targets as the API serves them: a kind that API discovery says is cluster-scoped (every custom resource
+    such as cert-manager's ClusterIssuer, as well as Namespace, StorageClass, ...) has no namespace."""
+    out = []
+    for t in targets:
+        resource = dyn.resources.get(api_version=t.api_version, kind=t.kind)
+        out.append(t if resource.namespaced or not t.namespace else Target(t.api_version, t.kind, t.name, ""))
+    return list(dict.fromkeys(out))
 
 
 @dataclass
@@ -128,6 +137,7 @@ class Waiter:
 
     def _start(self):
         dyn = _dynamic(self.api_client)
+        self.targets = scoped(dyn, self.targets)
         groups = {}
         for t in self.targets:
             groups.setdefault((t.api_version, t.kind, t.namespace), []).append(t)

@@ -95,6 +95,14 @@ variables:
   returned: success
   type: list
   elements: str
+images:
+  description:
+    - Every image of every release, C(release), C(component), C(source) (where it is published), C(image) (as the
+      cluster pulls it, after C(air_gap.image_registry)), C(at) (the values key that sets it), C(set_by) (C(values),
+      C(builder), or C(chart) for one the chart hard-codes, a C(hook)) and C(built_by) (the collection's recipe).
+  returned: success
+  type: list
+  elements: dict
 profile:
   description: The resource profile used (C(auto) resolved).
   returned: success

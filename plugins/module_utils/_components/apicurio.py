@@ -47,4 +47,9 @@ def apicurio(u, release: dict) -> dict:
     return values
 
 
+def monitors(u) -> list:
+    """Quarkus' metrics on the registry's HTTP port."""
+    return [u.monitor({"app.kubernetes.io/name": "apicurio-registry-app", "app.kubernetes.io/instance": "apicurio"})]
+
+
 RELEASES = {"apicurio": apicurio}

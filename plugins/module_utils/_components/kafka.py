@@ -12,7 +12,6 @@ NODE_POOL = "dual"                # every node both broker and controller: pods 
 LISTENER = "scram"               # the one listener clients reach through the bootstrap Service
 LONGHORN_STORAGE_CLASS = "longhorn"
 USER_SECRET_PREFIX = "kafka-user-"  # the Secrets the User Operator writes (the SCRAM JAAS line) keep to this prefix
-METRICS_PORT = "tcp-prometheus"   # the Strimzi metrics reporter's port on every broker
 
 
 def brokers(u) -> int:
@@ -129,8 +128,13 @@ def kafka(u, release: dict) -> dict:
         },
         "userSecretPrefix": USER_SECRET_PREFIX,
         "users": users(u),
-        "metrics": {"enabled": metrics, "port": METRICS_PORT, "namespace": u.ns},
+        "metrics": {"enabled": metrics},
     }
+
+
+def monitors(u) -> list:
+    """Strimzi's metrics reporter on every broker (metricsConfig in the Kafka, on when layer 08 is)."""
+    return [u.monitor({"strimzi.io/cluster": CLUSTER, "strimzi.io/kind": "Kafka"})]
 
 
 RELEASES = {"strimzi": strimzi, "kafka": kafka}

@@ -50,4 +50,9 @@ def objects(u, build_values: bool) -> list:
     return [{"name": "longhorn-nodes", "objects": patches, "patch_only": True, "before": ["longhorn"]}]
 
 
+def monitors(u) -> list:
+    """longhorn-manager's metrics on every node (volumes, nodes, disks)."""
+    return [u.monitor({"app": "longhorn-manager"})]
+
+
 RELEASES = {"longhorn": longhorn}

@@ -15,10 +15,6 @@ MAIN_PREFIXES = ("raw/", "warehouse/", "spark-history/")
 NOTEBOOK_PREFIXES = ("shared/", "workspace/", "published/", "artifacts/")
 
 
-def _images(u, release: dict) -> dict:
-    return {"image": u.image(release, 0), "mcImage": u.image(release, 1)}
-
-
 def drive_size(u) -> str:
     """Every drive's PersistentVolume and claim have the smallest drive's size, in MiB (MinIO uses the
     smallest drive of an erasure set anyway)."""
@@ -56,7 +52,6 @@ def minio_volumes(u, release: dict) -> dict:
 def minio(u, release: dict) -> dict:
     values = {
         "mode": "distributed",
-        **_images(u, release),
         "existingSecret": u.own_secret(),
         "replicas": len(u.config["derived"]["minio_hosts"]),
         "drivesPerNode": u.config["derived"]["minio_drives_per_host"],
@@ -72,6 +67,9 @@ def minio(u, release: dict) -> dict:
         "policies": [],
         "buckets": [],
         "customCommands": [],
+        # Public cluster metrics (MINIO_PROMETHEUS_AUTH_TYPE=public, see monitors); the chart's own ServiceMonitor
+        # stays off: the unit renders the monitor.
+        "metrics": {"serviceMonitor": {"enabled": False, "public": True}},
     }
     if u.enabled("traefik"):
         values["consoleIngress"] = {"enabled": True, "ingressClassName": INGRESS_CLASS, "path": "/",
@@ -123,7 +121,8 @@ def minio_setup(u, release: dict) -> dict:
     from .. import _minio_setup
 
     spec, mounts = setup_spec(u)
-    return {"image": dict(u.image(release), pullPolicy="IfNotPresent"), "script": _minio_setup.script(spec),
+    # The image itself comes from platform/components.yml, like every release's (Unit.image_values).
+    return {"image": {"pullPolicy": "IfNotPresent"}, "script": _minio_setup.script(spec),
             "secrets": [{"name": secret, "mountPath": path} for secret, path in mounts],
             "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}
 
@@ -133,7 +132,6 @@ def minio_cold(u, release: dict) -> dict:
     an S3-compatible remote, so the cold tier is served as one."""
     return {
         "mode": "standalone",
-        **_images(u, release),
         "existingSecret": u.own_secret(),
         "replicas": 1,
         "persistence": {"enabled": True, "existingClaim": "minio-cold"},
@@ -144,6 +142,13 @@ def minio_cold(u, release: dict) -> dict:
         # The cold bucket is the setup Job's too: its versioning is never suspended (issue 20 fault 1b).
         "buckets": [],
     }
+
+
+def monitors(u) -> list:
+    """The cluster's metrics (v2), scraped through the MinIO Service. The S3 port is served inside the cluster only
+    (no Ingress routes it), and the metrics hold no object data: they are public (MINIO_PROMETHEUS_AUTH_TYPE, the
+    chart's metrics.serviceMonitor.public) rather than a bearer token signed with the root key."""
+    return [u.monitor({"app": "minio", "release": "minio"})]
 
 
 RELEASES = {"minio-volumes": minio_volumes, "minio-cold": minio_cold, "minio": minio, "minio-setup": minio_setup}

@@ -14,7 +14,6 @@ def nessie(u, release: dict) -> dict:
     pg, db = u.service("postgresql", "rw"), u.database()
     s3, user = u.service("minio", "s3"), u.minio_user()
     values = {
-        "image": u.image(release),
         "versionStoreType": "JDBC2",
         "jdbc": {
             "jdbcUrl": f"jdbc:postgresql://{pg.address}/{db['name']}",
@@ -45,6 +44,11 @@ def nessie(u, release: dict) -> dict:
         values["ingress"] = {"enabled": True, "className": INGRESS_CLASS, "annotations": u.ingress_annotations(),
                              "pathType": "Prefix", "hosts": [{"host": u.host_name(), "paths": ["/"]}]}
     return values
+
+
+def monitors(u) -> list:
+    """Quarkus' management interface (health and metrics, the chart's management port)."""
+    return [u.monitor({"app.kubernetes.io/name": "nessie", "app.kubernetes.io/instance": "nessie"})]
 
 
 RELEASES = {"nessie": nessie}

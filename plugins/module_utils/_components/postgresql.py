@@ -28,7 +28,6 @@ def postgresql(u, release: dict) -> dict:
         "version": {"postgresql": "16"},
         "cluster": {
             "instances": min(3, hosts),
-            "imageName": "{repository}:{tag}".format(**u.image(release)),
             "storage": {"size": str(u.sizing().get("storage", "5Gi")), "storageClass": LONGHORN_STORAGE_CLASS},
             "enableSuperuserAccess": True,
             "superuserSecret": u.own_secret(),
@@ -42,6 +41,11 @@ def postgresql(u, release: dict) -> dict:
         },
         "databases": [{"name": db["name"], "owner": db["user"], "ensure": "present"} for db in dbs],
     }
+
+
+def monitors(u) -> list:
+    """The exporter CloudNativePG runs in every instance of the cluster."""
+    return [u.monitor({"cnpg.io/cluster": "postgresql"})]
 
 
 RELEASES = {"cnpg-operator": cnpg_operator, "postgresql": postgresql}

@@ -9,7 +9,6 @@ LONGHORN_STORAGE_CLASS = "longhorn"
 
 def redis(u, release: dict) -> dict:
     return {
-        "image": u.image(release),
         "auth": {"existingSecret": u.own_secret(), "passwordKey": "password"},
         "persistence": {"storageClass": LONGHORN_STORAGE_CLASS, "size": str(u.sizing().get("storage", "1Gi"))},
         "resources": u.resources(),

@@ -61,9 +61,21 @@ def spark_defaults(u, release: dict) -> dict:
         "spark.kubernetes.container.image": "{repository}:{tag}".format(**image),
         "spark.kubernetes.authenticate.driver.serviceAccountName": SERVICE_ACCOUNT,
     }
-    for side in ("driver", "executor"):
-        for env, key in ENV_KEYS.items():
-            conf[f"spark.kubernetes.{side}.secretKeyRef.{env}"] = f"{user['secret']}:{user[key]}"
+    refs = {env: f"{user['secret']}:{user[key]}" for env, key in ENV_KEYS.items()}
+    plain = {}
+    if u.consumes("kafka"):
+        # Kafka is reached through options of each query, not Spark properties: jobs read these variables
+        # (docs/design.md, "Layer 02 choices").
+        kafka, account = u.service("kafka", "bootstrap"), u.kafka_user()
+        plain = {"KAFKA_BOOTSTRAP_SERVERS": kafka.address, "KAFKA_SECURITY_PROTOCOL": account["security_protocol"],
+                 "KAFKA_SASL_MECHANISM": account["mechanism"]}
+        refs.update({"KAFKA_USERNAME": f"{account['secret']}:{account['username_key']}",
+                     "KAFKA_PASSWORD": f"{account['secret']}:{account['password_key']}"})
+    for side, env_prefix in (("driver", "spark.kubernetes.driverEnv."), ("executor", "spark.executorEnv.")):
+        for env, ref in refs.items():
+            conf[f"spark.kubernetes.{side}.secretKeyRef.{env}"] = ref
+        for env, value in plain.items():
+            conf[env_prefix + env] = value
     return conf
 
 
@@ -71,7 +83,8 @@ def spark_operator(u, release: dict) -> dict:
     controller, kubectl = u.image(release, 0), u.image(release, 1)
     return {
         "image": {"registry": "", "repository": controller["repository"], "tag": controller["tag"]},
-        "hook": {"upgradeCrd": True, "image": {"registry": "", "repository": kubectl["repository"], "tag": kubectl["tag"]}},
+        # The collection applies the chart's CRDs itself (`crds: apply`): the chart's own upgrade hook is off.
+        "hook": {"upgradeCrd": False, "image": {"registry": "", "repository": kubectl["repository"], "tag": kubectl["tag"]}},
         "controller": {
             # Every submission starts from the platform's configuration (SPARK_CONF_DIR/spark-defaults.conf).
             "featureGates": [{"name": "PartialRestart", "enabled": False}, {"name": "LoadSparkDefaults", "enabled": True}],
@@ -84,7 +97,8 @@ def spark_operator(u, release: dict) -> dict:
         },
         "webhook": {"enable": True},
         "spark": {"jobNamespaces": [u.ns], "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT}},
-        "prometheus": {"podMonitor": {"create": u.enabled("kube_prometheus_stack")}},
+        # The controller's metrics port is on; its PodMonitor comes from this unit (monitors), not the chart.
+        "prometheus": {"podMonitor": {"create": False}},
     }
 
 
@@ -103,6 +117,11 @@ def spark(u, release: dict) -> dict:
         values["ingress"] = {"enabled": True, "className": INGRESS_CLASS, "host": u.host_name(),
                              "annotations": u.ingress_annotations()}
     return values
+
+
+def monitors(u) -> list:
+    """The operator's controller (applications submitted, running, failed; its work queue)."""
+    return [u.monitor({"app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller"})]
 
 
 RELEASES = {"spark-operator": spark_operator, "spark": spark}

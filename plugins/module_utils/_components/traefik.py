@@ -66,4 +66,9 @@ def objects(u, build_values: bool) -> list:
              "data_from": {"tls.crt": {"file": files["cert"]}, "tls.key": {"file": files["key"]}}}]
 
 
+def monitors(u) -> list:
+    """Traefik's own metrics port on its pods (the chart's `metrics` entrypoint, 9100)."""
+    return [u.monitor({"app.kubernetes.io/name": "traefik"})]
+
+
 RELEASES = {"traefik": traefik, "ingress": ingress}

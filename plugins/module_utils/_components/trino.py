@@ -127,4 +127,13 @@ def trino(u, release: dict) -> dict:
     return values
 
 
+def monitors(u) -> list:
+    """Trino's OpenMetrics endpoint on the coordinator and workers, which asks for a login like every other: Trino's own admin
+    password from its Secret (in the same namespace as the monitor)."""
+    secret, admin = u.own_secret(), u.comp["provides"]["credentials"]["admin"]["keys"]
+    return [u.monitor({"app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": "trino"},
+                      basicAuth={"username": {"name": secret, "key": admin[0]},
+                                 "password": {"name": secret, "key": admin[1]}})]
+
+
 RELEASES = {"trino": trino}

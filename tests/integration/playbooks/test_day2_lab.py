@@ -190,9 +190,9 @@ NEXT = {
 }
 MANIFEST_EDITS = [
     ("name: cloudnative-pg, version: 0.29.0", "name: cloudnative-pg, version: 0.29.1"),
-    ('images: ["ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0"]', 'images: ["ghcr.io/cloudnative-pg/cloudnative-pg:1.30.1"]'),
+    ('"ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0"', '"ghcr.io/cloudnative-pg/cloudnative-pg:1.30.1"'),
     ("name: nessie, version: 0.108.4", "name: nessie, version: 0.108.5"),
-    ('images: ["ghcr.io/projectnessie/nessie:0.108.4"]', 'images: ["ghcr.io/projectnessie/nessie:0.108.5"]'),
+    ('"ghcr.io/projectnessie/nessie:0.108.4"', '"ghcr.io/projectnessie/nessie:0.108.5"'),
     ("name: minio, version: 5.4.0", "name: minio, version: 5.4.1"),
     ("pgsty/minio:RELEASE.2026-03-14T12-00-00Z", "pgsty/minio:RELEASE.2026-04-01T00-00-00Z"),
     ("name: trino, version: 1.42.2", "name: trino, version: 1.42.3"),

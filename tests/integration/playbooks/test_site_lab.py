@@ -1,5 +1,5 @@
 """playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
-cluster. The first run prepares the hosts and deploys layers 01, 02 and 03 from the chart mirror; the second
+cluster. The first run prepares the hosts and deploys layers 01, 02, 03 and 08 from the chart mirror; the second
 run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
 and no credential appears in any release or in the playbook's output.
 
@@ -13,33 +13,26 @@ import re
 import subprocess
 import time
 
-import pytest
-
 from ..conftest import REPO
 
 INVENTORY = REPO / "inventories" / "lab" / "hosts.yml"
 HOSTS = ["lab-node-1", "lab-node-2", "lab-node-3"]
+# Per slice: layer 08's kube-prometheus-stack (the monitoring CRDs) and Loki (Grafana's data source) deploy with
+# layer 01, the first slice with a monitor.
 LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "minio-cold", "minio", "minio-setup",
-                         "cnpg-operator", "postgresql", "redis", "nessie"],
+                         "cnpg-operator", "postgresql", "redis", "nessie", "kube-prometheus-stack", "loki"],
           "02 compute": ["spark-operator", "spark", "trino"],
-          "03 streaming": ["strimzi", "kafka", "apicurio"]}
+          "03 streaming": ["strimzi", "kafka", "apicurio"],
+          "08 monitoring": ["alloy", "statsd-exporter"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-LINKS = 20   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LINKS = 26   # the lab's declared links (consumer -> provider), each a row of the wiring table
 LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
                  "apicurio -> postgresql  database role (provider side)"]
+LAYER08_LINKS = ["kube_prometheus_stack -> kube_prometheus_stack  service prometheus",
+                 "kube_prometheus_stack -> loki  service http", "alloy -> loki  service http"]
+MONITORED = ["longhorn", "traefik", "minio", "postgresql", "nessie", "spark", "trino", "kafka", "apicurio", "loki", "alloy",
+             "statsd_exporter"]
 RUNS: dict = {}
-
-
-@pytest.fixture(scope="module")
-def lab(lab_cluster):
-    from openlakes_lab import hosts
-    from openlakes_lab.state import Record
-
-    running = bool(Record.load("hosts").data.get("hosts"))
-    hosts.up(log=print)
-    yield lab_cluster
-    if not running and os.environ.get("OPENLAKES_LAB_KEEP") != "1":
-        hosts.down(log=print)
 
 
 def site(*extra):
@@ -76,7 +69,7 @@ def wiring(out: str) -> list:
     return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
-def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_and_03(lab):
+def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_03_and_08(lab):
     res = site()
     RUNS["first"] = res
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
@@ -98,7 +91,7 @@ def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_and_03(lab):
     print("wiring table:\n  " + "\n  ".join(rows))
     assert len(rows) == LINKS and all(r.rstrip().endswith("ok") for r in rows), rows
     squeezed = [re.sub(r"\s+", " ", r) for r in rows]
-    assert all(any(r.startswith(re.sub(r"\s+", " ", want)) for r in squeezed) for want in LAYER03_LINKS), rows
+    assert all(any(r.startswith(re.sub(r"\s+", " ", want)) for r in squeezed) for want in LAYER03_LINKS + LAYER08_LINKS), rows
     actions = release_actions(res.stdout)
     assert actions == {name: ("ok", "install") for name in RELEASES}, actions
     assert "https://minio.openlakes.lab.internal" in text
@@ -170,7 +163,7 @@ def test_every_ui_is_routed_by_traefik_over_tls(api):
     for ing in net.list_ingress_for_all_namespaces().items:
         for rule in ing.spec.rules:
             hosts[rule.host] = ing.metadata.annotations or {}
-    for ui in ("longhorn", "minio", "nessie", "spark", "trino", "registry"):
+    for ui in ("longhorn", "minio", "nessie", "spark", "trino", "registry", "grafana"):
         ann = hosts[f"{ui}.openlakes.lab.internal"]
         assert ann["traefik.ingress.kubernetes.io/router.entrypoints"] == "websecure"
         assert ann["traefik.ingress.kubernetes.io/router.tls"] == "true"
@@ -288,3 +281,33 @@ def test_status_proves_every_link_and_names_a_broken_one(lab, api):
            "nessie -> minio (service s3): Service openlakes/minio does not exist")
     time.sleep(2)  # the EndpointSlice controller fills the new Service
     assert status().returncode == 0
+
+
+def test_every_monitor_exists_and_selects_its_targets(api):
+    """Each component's monitor is in the cluster (its CRD from kube-prometheus-stack's chart, applied by the
+    collection); a ServiceMonitor's selector matches a Service with the named port, a PodMonitor's matches pods."""
+    from kubernetes import client
+
+    core, custom, ext = client.CoreV1Api(api), client.CustomObjectsApi(api), client.ApiextensionsV1Api(api)
+    for plural in ("servicemonitors", "podmonitors", "prometheusrules"):
+        crd = ext.read_custom_resource_definition(f"{plural}.monitoring.coreos.com")
+        assert "openlakes.core" in {m.manager for m in crd.metadata.managed_fields or []}, plural
+    rows = []
+    for name in MONITORED:
+        found = []
+        for plural in ("servicemonitors", "podmonitors"):
+            found += custom.list_cluster_custom_object("monitoring.coreos.com", "v1", plural,
+                                                       label_selector=f"openlakes.io/component={name}")["items"]
+        assert len(found) == 1, (name, found)
+        mon = found[0]
+        ns = mon["spec"]["namespaceSelector"]["matchNames"][0]
+        selector = ",".join(f"{k}={v}" for k, v in mon["spec"]["selector"]["matchLabels"].items())
+        if mon["kind"] == "ServiceMonitor":
+            ep = mon["spec"]["endpoints"][0]
+            services = core.list_namespaced_service(ns, label_selector=selector).items
+            assert any(ep["port"] in [p.name for p in s.spec.ports] for s in services), (name, selector, ep["port"])
+        else:
+            ep = mon["spec"]["podMetricsEndpoints"][0]
+            assert core.list_namespaced_pod(ns, label_selector=selector).items, (name, selector)
+        rows.append(f"{name}: {mon['kind']} {ns}/{mon['metadata']['name']} port {ep['port']} path {ep['path']}")
+    print("\nmonitors:\n  " + "\n  ".join(rows))

@@ -105,6 +105,8 @@ def test_builders_use_exactly_what_their_components_declare(config):
         if name not in cfg["derived"]["enabled_components"]:
             continue
         for provider, decl in (comp.get("consumes") or {}).items():
+            if decl.get("optional") and provider not in cfg["derived"]["enabled_components"]:
+                continue   # an optional consumption of a disabled provider: nothing to use
             declared |= {(name, provider, "services", p) for p in decl.get("services") or []}
             declared |= {(name, provider, "credentials", c) for c in decl.get("credentials") or []}
             declared |= {(name, provider, a.kind, None) for a in _platform.ACCOUNTS if decl.get(a.kind)}

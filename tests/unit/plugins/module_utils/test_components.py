@@ -66,7 +66,7 @@ def test_no_credential_is_ever_a_value(name):
             if key and secret in names:
                 found = key
             assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
-                                               "s3-access-key", "s3-secret-key",
+                                               "s3-access-key", "s3-secret-key", "kafka-password",
                                                "api-token", "openlakes-cloudflare-api-token",
                                                "openlakes-wildcard-tls", "my-tls"}, (rel["name"], found)
         text = json.dumps(rel["values"])

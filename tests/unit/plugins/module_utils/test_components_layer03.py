@@ -56,7 +56,10 @@ def test_the_lab_cluster_is_kraft_on_longhorn_volumes_that_outlive_it():
     # A JVM: memory limit = request, the collection's heap bound as Strimzi's -XX options.
     assert values["nodePool"]["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
     assert values["nodePool"]["jvmOptions"] == {"-XX": {"MaxRAMPercentage": "70.0", "ExitOnOutOfMemoryError": "true"}}
-    assert values["users"] == [] and values["metrics"]["enabled"] is False
+    # One KafkaUser per client: Spark's (its optional consumption of Kafka), its password Spark's own key.
+    assert values["users"] == [{"name": "spark", "passwordSecret": {"name": "openlakes-spark-credentials",
+                                                                    "key": "kafka-password"}}]
+    assert values["metrics"]["enabled"] is True   # layer 08 is on in the lab
     # The Kafka resource waits for the operator (its CRDs) and Longhorn (its volumes).
     assert [d for d in rel["kafka"]["depends_on"] if not d.startswith("namespace/")] == ["strimzi", "longhorn"]
     assert rel["strimzi"]["crds"] == "apply" and "crds" not in rel["kafka"]
@@ -102,15 +105,18 @@ def test_a_broker_image_that_is_not_a_strimzi_kafka_tag_stops_the_plan():
 
 
 def test_air_gap_moves_every_strimzi_image():
-    rel = releases(CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0])
+    mirrored = copy.deepcopy(CONFIGS["lab"][0])
+    mirrored["air_gap"]["image_registry"] = "registry.internal:5000"   # past the config check (images pending)
+    rel = releases(mirrored)
     assert rel["strimzi"]["values"] == {"defaultImageRegistry": "registry.internal:5000", "defaultImageRepository": "strimzi",
-                                        "defaultImageTag": "1.2.0"}
+                                        "defaultImageTag": "1.2.0",
+                                        "dashboards": {"enabled": True, "namespace": "openlakes-monitoring"}}
     assert rel["kafka"]["values"]["kafka"]["image"] == "registry.internal:5000/strimzi/kafka:1.2.0-kafka-4.3.1"
     assert releases(LAB)["strimzi"]["values"]["defaultImageRegistry"] == "quay.io"
 
 
 class StubUnit(_platform.Unit):
-    """The kafka unit as it would be built with layer 08 on (its unit is not written yet)."""
+    """The kafka unit with layer 08 on, whatever the configuration says."""
 
     def enabled(self, component):
         return component == "kube_prometheus_stack" or super().enabled(component)
@@ -121,10 +127,12 @@ def test_metrics_for_prometheus_only_when_layer_08_is_on():
     comp = inputs.manifest["components"]["kafka"]
     rel = {r["name"]: r for r in comp["releases"]}
     values = kafka_unit.kafka(StubUnit(inputs, "kafka"), rel["kafka"])
-    assert values["metrics"] == {"enabled": True, "port": "tcp-prometheus", "namespace": "openlakes"}
+    assert values["metrics"] == {"enabled": True}
     assert kafka_unit.strimzi(StubUnit(inputs, "kafka"), rel["strimzi"])["dashboards"] == {"enabled": True,
                                                                                            "namespace": "openlakes-monitoring"}
-    assert "dashboards" not in kafka_unit.strimzi(_platform.Unit(inputs, "kafka"), rel["strimzi"])
+    off = values_configs.inputs(values_configs.without(LAB))
+    assert "dashboards" not in kafka_unit.strimzi(_platform.Unit(off, "kafka"), rel["strimzi"])
+    assert kafka_unit.kafka(_platform.Unit(off, "kafka"), rel["kafka"])["metrics"] == {"enabled": False}
 
 
 def _with_kafka_client(monkeypatch):
@@ -162,8 +170,8 @@ def test_a_kafka_client_gets_a_user_of_its_own_and_its_links(monkeypatch):
                  "secret": "openlakes-streamer-credentials", "username_key": "kafka-username",
                  "password_key": "kafka-password"}}
     # The Kafka release makes its KafkaUser, and the consumer waits for that release.
-    assert by["kafka"]["values"]["users"] == [{"name": "streamer", "passwordSecret": {
-        "name": "openlakes-streamer-credentials", "key": "kafka-password"}}]
+    assert {"name": "streamer", "passwordSecret": {"name": "openlakes-streamer-credentials", "key": "kafka-password"}} \
+        in by["kafka"]["values"]["users"]
     assert "kafka" in by["streamer"]["depends_on"]
     links = [(l["what"], l.get("secret", {}).get("namespace") or l["service"]["namespace"], l["in_releases"])
              for l in plan["wiring"] if l["consumer"] == "streamer"]

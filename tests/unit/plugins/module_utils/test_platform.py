@@ -18,11 +18,13 @@ LAB = values_configs.configs()["lab"][0]
 
 def test_every_node_has_its_namespace_first_and_one_slice_per_layer():
     plan = values_configs.plan(LAB)
-    assert list(plan["slices"]) == ["01", "02", "03"] and plan["slices"]["01"]["requires"] == []
-    # Layer 02 checks, with one read each, that what it consumes from layer 01 is deployed.
+    assert list(plan["slices"]) == ["01", "02", "03", "08"] and plan["slices"]["01"]["requires"] == []
+    # Layer 02 checks, with one read each, that what it consumes from layer 01 is deployed, and the release whose
+    # CRDs its monitors need (pulled forward into layer 01, the first slice with a monitor).
     assert [r["name"] for r in plan["slices"]["02"]["requires"]] == [
-        "minio", "minio-setup", "namespace/openlakes", "nessie", "postgresql"]
-    assert plan["slices"]["02"]["nodes"] == ["spark-operator", "spark", "trino"]
+        "kube-prometheus-stack", "minio", "minio-setup", "namespace/openlakes", "nessie", "postgresql"]
+    assert plan["slices"]["02"]["nodes"] == ["spark-operator", "spark", "monitors/spark", "trino", "monitors/trino"]
+    assert {"kube-prometheus-stack", "loki"} <= set(plan["slices"]["01"]["nodes"])
     names = {n["name"] for n in plan["nodes"]}
     assert {"namespace/openlakes", "namespace/traefik", "namespace/longhorn-system", "namespace/cnpg-system"} <= names
     for n in plan["nodes"]:
@@ -32,7 +34,8 @@ def test_every_node_has_its_namespace_first_and_one_slice_per_layer():
 
 def _two_layer_manifest():
     """Layer 01 plus a layer-02 consumer of Nessie, and a layer-08 CRD release that the layer-02 one needs."""
-    inputs = values_configs.inputs(LAB)
+    config = values_configs.without(LAB)
+    inputs = values_configs.inputs(config)
     manifest = copy.deepcopy(inputs.manifest)
     manifest["components"]["probe"] = {
         "layer": "02", "namespace": "platform", "consumes": {"nessie": {"services": ["iceberg"]}},
@@ -40,7 +43,6 @@ def _two_layer_manifest():
                       "chart": {"repository": "https://example.org", "name": "probe", "version": "1.0.0"}}]}
     manifest["components"]["crds"] = {"layer": "08", "namespace": "monitoring", "releases": [
         {"name": "monitoring-crds", "main": True, "chart": {"repository": "https://example.org", "name": "c", "version": "1"}}]}
-    config = copy.deepcopy(LAB)
     config["derived"]["enabled_components"] += ["probe", "crds"]
     return _platform.Inputs(config, manifest, inputs.hosts, inputs.charts_dir)
 
@@ -110,8 +112,11 @@ def test_wiring_links_are_the_declarations_with_names_from_the_providers():
     assert links[2]["in_releases"] == [{"name": "postgresql", "namespace": "openlakes"}]
     assert links[5]["secret"] == {"name": "openlakes-nessie-credentials", "namespace": "openlakes",
                                   "keys": ["s3-access-key", "s3-secret-key"]}
-    # Layer 02: Spark -> Nessie, Spark -> MinIO, Trino -> Nessie, Trino -> MinIO, Trino -> PostgreSQL (read only).
+    # Layer 02: Spark -> Nessie, Spark -> MinIO, Spark -> Kafka (optional: layer 03 is on), Trino -> Nessie,
+    # Trino -> MinIO, Trino -> PostgreSQL (read only).
     assert sorted({(l["consumer"], l["provider"], l["what"]) for l in every if l["consumer"] in ("spark", "trino")}) == [
+        ("spark", "kafka", "Kafka user (consumer side)"), ("spark", "kafka", "Kafka user (provider side)"),
+        ("spark", "kafka", "service bootstrap"),
         ("spark", "minio", "MinIO user (consumer side)"), ("spark", "minio", "MinIO user (provider side)"),
         ("spark", "minio", "service s3"), ("spark", "nessie", "service iceberg"),
         ("trino", "minio", "MinIO user (consumer side)"), ("trino", "minio", "MinIO user (provider side)"),
@@ -125,7 +130,7 @@ def test_without_values_the_plan_still_has_names_links_and_slices():
     inputs.hosts = {}
     plan = _platform.plan(inputs, build_values=False)
     assert all(n.get("values", {}) == {} for n in plan["nodes"] if n["type"] == "release")
-    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 20 and "01" in plan["slices"]
+    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 26 and "01" in plan["slices"]
 
 
 @pytest.mark.parametrize("live, want, holds", [
@@ -148,3 +153,19 @@ def test_secret_data_comes_from_files_or_vault_variables_at_apply_time(tmp_path)
         _objects.resolve_data(objs, {"token": {"variable": "missing"}}, {})
     with pytest.raises(_objects.ObjectError, match="cannot read /nonexistent for the Secret key k"):
         _objects.resolve_data(objs, {"k": {"file": "/nonexistent"}}, {})
+
+
+def test_an_optional_consumption_follows_its_provider():
+    """Spark consumes Kafka only while Kafka is on: no requirement, no deploy order, links only when both are on."""
+    on = values_configs.plan(LAB)
+    spark = next(n for n in on["nodes"] if n["name"] == "spark")
+    assert "kafka" not in spark["depends_on"], "the provider may come with a later layer"
+    conf = spark["values"]["defaults"]["properties"]
+    assert conf["spark.kubernetes.driverEnv.KAFKA_BOOTSTRAP_SERVERS"] == "kafka-kafka-bootstrap.openlakes.svc.cluster.local:9092"
+    assert conf["spark.kubernetes.executor.secretKeyRef.KAFKA_PASSWORD"] == "openlakes-spark-credentials:kafka-password"
+    config = copy.deepcopy(LAB)
+    config["derived"]["enabled_components"] = [c for c in config["derived"]["enabled_components"] if c not in ("kafka", "apicurio")]
+    off = _platform.plan(values_configs.inputs(config))
+    spark = next(n for n in off["nodes"] if n["name"] == "spark")
+    assert not [k for k in spark["values"]["defaults"]["properties"] if "KAFKA" in k]
+    assert not [l for l in off["wiring"] if l["provider"] == "kafka"]

@@ -1,6 +1,6 @@
 """plugins/module_utils/_components/ against the real upstream charts: for every example configuration
-and variant, every values key path layer 01 sets exists in the pinned chart's values.yaml (below a
-free-form map or list anything goes), and the merged values validate against the chart's
+and variant, every values key path layer 01 sets exists in the pinned chart's values.yaml or its
+values.schema.json (below a free-form map or list anything goes), and the merged values validate against the chart's
 values.schema.json where it ships one. The data files are tests/upstream-charts/ (byte copies).
 
 `python tests/unit/plugins/module_utils/test_values_upstream.py` prints the key paths checked per chart."""
@@ -29,22 +29,40 @@ UPSTREAM = values_configs.REPO / "tests" / "upstream-charts"
 # Maps whose keys are Kubernetes' or the user's, not the chart's.
 FREE_FORM = {"resources", "annotations", "labels", "podAnnotations", "podLabels", "nodeSelector", "environment",
              "additionalLabels", "additionalAnnotations",
-             "catalogs"}   # trino: catalog name -> catalog file
+             "catalogs",   # trino: catalog name -> catalog file
+             "limits_config"}   # loki: Loki's own limits block (free-form in its schema)
 CONFIGS = values_configs.configs()
 
 
-def unknown_paths(values: dict, defaults, path=()):
-    """Key paths of `values` that the chart's default values do not have."""
+def schema_declares(schema, path) -> bool:
+    """Whether the chart's values.schema.json declares the key path (a key that values.yaml only mentions in a
+    comment, such as cert-manager's `image.tag`). Local `$ref`s are followed."""
+    node = schema
+    for key in path:
+        while isinstance(node, dict) and "$ref" in node and node["$ref"].startswith("#/"):
+            target = schema
+            for part in node["$ref"][2:].split("/"):
+                target = target[part]
+            node = target
+        if not isinstance(node, dict) or key not in (node.get("properties") or {}):
+            return False
+        node = node["properties"][key]
+    return True
+
+
+def unknown_paths(values: dict, defaults, path=(), schema=None):
+    """Key paths of `values` that the chart's default values (or, where it has one, its schema) do not have."""
     for key, value in values.items():
         here = path + (key,)
         if not isinstance(defaults, dict) or key not in defaults:
-            yield here
+            if not (schema and schema_declares(schema, here)):
+                yield here
             continue
         default = defaults[key]
         if key in FREE_FORM:
             continue
         if isinstance(value, dict) and isinstance(default, dict) and default:
-            yield from unknown_paths(value, default, here)
+            yield from unknown_paths(value, default, here, schema)
 
 
 def key_paths(values: dict, defaults, path=()):
@@ -75,7 +93,12 @@ def _upstream(name: str, version: str):
     schema_file = folder / "values.schema.json"
     schema = json.loads(schema_file.read_text()) if schema_file.exists() else None
     validator = jsonschema.validators.validator_for(schema)(schema) if schema else None
-    return yaml.safe_load((folder / "values.yaml").read_text()), schema, validator
+    defaults = yaml.safe_load((folder / "values.yaml").read_text())
+    # A subchart's own defaults (charts/<alias>/values.yaml) under its key, the parent's values over them.
+    for sub in sorted((folder / "charts").glob("*/values.yaml")):
+        name = sub.parent.name
+        defaults[name] = coalesce(yaml.safe_load(sub.read_text()), defaults.get(name) or {})
+    return defaults, schema, validator
 
 
 def upstream(chart: dict):
@@ -101,8 +124,8 @@ def test_the_upstream_copies_are_intact():
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_every_key_exists_upstream(release):
-    defaults, _schema = upstream(release["chart"])
-    missing = [".".join(map(str, p)) for p in unknown_paths(release["values"], defaults)]
+    defaults, schema = upstream(release["chart"])
+    missing = [".".join(map(str, p)) for p in unknown_paths(release["values"], defaults, schema=schema)]
     assert not missing, f"{release['chart']['name']} {release['chart']['version']} has no values key {missing}"
 
 
