@@ -210,15 +210,20 @@ class Uninstaller:
         else:
             self.ext.patch_custom_resource_definition(name, body)
 
-    def _custom_objects(self, crd: dict) -> int:
+    def _custom_objects(self, crd: dict, docs: list) -> int:
+        """How many custom resources of the CRD exist beyond those the release renders itself (which go with it)."""
         spec = crd.get("spec") or {}
         version = next((v["name"] for v in spec.get("versions") or [] if v.get("served", True)), None)
         if not version:
             return 0
+        own = {((d.get("metadata") or {}).get("namespace"), (d.get("metadata") or {}).get("name")) for d in docs
+               if d["kind"] == (spec.get("names") or {}).get("kind")}
         try:
-            return len(self.custom.list_cluster_custom_object(spec["group"], version, spec["names"]["plural"]).get("items", []))
+            items = self.custom.list_cluster_custom_object(spec["group"], version, spec["names"]["plural"]).get("items", [])
         except Exception:  # noqa: BLE001 - a CRD the server does not serve (yet): nothing of it to lose
             return 0
+        return sum(1 for i in items if (i["metadata"].get("namespace"), i["metadata"]["name"]) not in own
+                   and (None, i["metadata"]["name"]) not in own)
 
     def _wait_gone(self, read, what, timeout=120.0):
         from kubernetes.client.rest import ApiException
@@ -344,7 +349,7 @@ class Uninstaller:
                         f"helm would delete it with its data. Purge removes both")
         for crd in crds:
             if not has_keep_policy(crd):
-                count = self._custom_objects(crd)
+                count = self._custom_objects(crd, docs)
                 if count:
                     return (f"it renders CustomResourceDefinition {crd['metadata']['name']} without helm's keep policy, "
                             f"and {count} custom resource(s) of it exist; helm would delete them. Purge removes them")
