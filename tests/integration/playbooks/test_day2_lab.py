@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import REPO
-# `lab` is the site test's fixture (the lab's hosts), used here by name.
-from .test_site_lab import INVENTORY, RELEASES, lab, recap, site  # noqa: F401 pylint: disable=unused-import
+from .test_site_lab import INVENTORY, RELEASES, recap, site
 
 LAYER02 = ["spark-operator", "spark", "trino"]
 STATE: dict = {}
