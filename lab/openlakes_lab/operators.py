@@ -43,6 +43,7 @@ import secrets
 import time
 
 GROUP, VERSION = "postgresql.cnpg.io", "v1"
+CLAIM_OWNED = "lab.openlakes.io/owned-by"   # the Cluster a claim was given to when it was made
 STRIMZI, STRIMZI_VERSION = "kafka.strimzi.io", "v1"
 FAULT = "lab.openlakes.io/fault"
 
@@ -110,8 +111,11 @@ def reconcile_cluster(api, obj: dict) -> bool:
                     "password": base64.b64encode(secrets.token_urlsafe(24).encode()).decode()}}
     _ensure(lambda b: core.create_namespaced_secret(ns, b), lambda: core.read_namespaced_secret(f"{name}-app", ns), app)
     for claim in core.list_namespaced_persistent_volume_claim(ns, label_selector=f"cnpg.io/cluster={name}").items:
-        if not any(o.uid == meta["uid"] for o in claim.metadata.owner_references or []):
-            core.patch_namespaced_persistent_volume_claim(claim.metadata.name, ns, {"metadata": {"ownerReferences": owner}})
+        # Owned once, when the operator makes the claim: a reference removed later (uninstall keeping the data) stays
+        # removed.
+        if CLAIM_OWNED not in (claim.metadata.annotations or {}):
+            core.patch_namespaced_persistent_volume_claim(claim.metadata.name, ns, {"metadata": {
+                "ownerReferences": owner, "annotations": {CLAIM_OWNED: meta["uid"]}}})
     live = apps.read_namespaced_stateful_set(name, ns)
     # Ready instances of the current spec only: during a rolling update the Cluster is not Ready.
     rolled = (live.status.observed_generation or 0) >= (live.metadata.generation or 0) and \

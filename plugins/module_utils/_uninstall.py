@@ -312,6 +312,14 @@ class Uninstaller:
             if targets:
                 res["msg"] += "; would purge " + ", ".join(targets)
             return True, res
+        if not self.purge:
+            owned = self._still_owned(claims, ns, source)
+            if owned:
+                res.update(failed=True, action="refuse",
+                           msg=f"{name}: not uninstalled: the owner reference of {', '.join(owned)} came back after it "
+                               f"was removed (its operator re-owns it), so removing {name} would let the garbage "
+                               f"collector delete it. Stop that operator's reconciliation first, or purge")
+                return False, res
         helm = _helm.Helm(*self.helm_args)
         try:
             helm.uninstall(name, ns, timeout_s=node.get("timeout") or 600)
@@ -329,6 +337,27 @@ class Uninstaller:
                 res.update(failed=True, msg=f"{name}: uninstalled, but purging failed: {exc}")
                 return False, res
         return True, res
+
+    def _still_owned(self, claims, ns, source) -> list:
+        """The kept claims that an owner of the release owns again, read afresh just before helm runs (an operator may
+        put back what was removed); each is stripped once more, and named if it comes back again."""
+        out = []
+        for attempt in range(2):
+            live = {p["metadata"]["name"]: p for p in self._pvcs(ns)}
+            out = []
+            for claim in claims:
+                pvc = live.get(claim["claim"]["metadata"]["name"])
+                owners = {o.get("uid") for o in claim["owners"]}
+                refs = (pvc or {}).get("metadata", {}).get("ownerReferences") or []
+                if any(o.get("uid") in owners for o in refs):
+                    out.append(label("PersistentVolumeClaim", pvc["metadata"]["name"], ns))
+                    if attempt == 0:
+                        self._mark_kept("PersistentVolumeClaim", pvc["metadata"]["name"], ns, source,
+                                        [o for o in refs if o.get("uid") not in owners])
+            if not out:
+                return []
+            time.sleep(1)
+        return out
 
     def _why_keep_release(self, name, docs, crds) -> str:
         provisioner = self.providers.get(name)
