@@ -293,6 +293,8 @@ class Uninstaller:
             volume = (pvc.get("spec") or {}).get("volumeName")
             if volume:
                 self._keep("PersistentVolume", volume, "", source, f"bound to {ns}/{meta['name']}", "the claim's volume")
+                if not self.check:
+                    self._mark_kept("PersistentVolume", volume, "", source)   # a purge finds it, even without its claim
         for doc in docs:
             meta = doc.get("metadata") or {}
             if doc["kind"] == "PersistentVolume" and has_keep_policy(doc) and not self.purge:
