@@ -8,9 +8,14 @@ judged from the custom resource as on a real cluster:
 - CloudNativePG `Cluster` <name>: a StatefulSet of `spec.instances` pods (kwok makes them Ready) on
   `spec.imageName` (a new one rolls the instances, and the Cluster is not Ready until they are), with
   the `pgdata` claims on the cluster's StorageClass, the Services `<name>-rw`, `<name>-ro`, `<name>-r`
-  (port 5432) and the Secret `<name>-app`, all owned by the Cluster; once every instance is ready,
+  (port 5432) and the Secret `<name>-app`, all owned by the Cluster, the claims too (as CloudNativePG's
+  own claims are: deleting the Cluster deletes them, unless that reference is removed first); once every instance is ready,
   `status` gets `readyInstances` and the condition `Ready=True`. A Cluster labelled
   `lab.openlakes.io/fault: NotReady` is reported `Ready=False` instead.
+- CloudNativePG managed roles and superuser: as the operator does once it has set a password from a Secret,
+  `status.managedRolesStatus.passwordStatus.<role>.resourceVersion` and
+  `status.secretsResourceVersion.superuserSecretVersion` name the version of the Secret it read (no password is
+  set anywhere: no PostgreSQL runs).
 - CloudNativePG `Database`: `status.applied` true once its Cluster is Ready.
 - Strimzi `Kafka` <c> with its `KafkaNodePool`s (label `strimzi.io/cluster: <c>`): per pool a StatefulSet
   `<c>-<pool>` of `spec.replicas` pods `<c>-<pool>-<i>` (Strimzi makes StrimziPodSets; kwok runs StatefulSets) with
@@ -24,6 +29,9 @@ judged from the custom resource as on a real cluster:
   Secret its `password.valueFrom.secretKeyRef` names) and `sasl.jaas.config`, and `Ready=True`; a missing password
   Secret is reported as Strimzi reports it. `KafkaTopic`: `Ready=True` once its Kafka is ready.
 
+- The CSI provisioner of the simulated classes (Longhorn's, the lab's default): a volume kwok provisions takes its
+  StorageClass's reclaim policy, and a released volume whose policy is Delete is deleted.
+
 It is a stand-in of the operator's externally visible behaviour only: no PostgreSQL runs. Started by
 `openlakes_lab up` and stopped by its recorded PID like every lab process.
 """
@@ -35,6 +43,7 @@ import secrets
 import time
 
 GROUP, VERSION = "postgresql.cnpg.io", "v1"
+CLAIM_OWNED = "lab.openlakes.io/owned-by"   # the Cluster a claim was given to when it was made
 STRIMZI, STRIMZI_VERSION = "kafka.strimzi.io", "v1"
 FAULT = "lab.openlakes.io/fault"
 
@@ -79,7 +88,7 @@ def reconcile_cluster(api, obj: dict) -> bool:
                      {"name": "postgres", "image": spec.get("imageName") or "ghcr.io/cloudnative-pg/postgresql:16",
                       "ports": [{"name": "postgresql", "containerPort": 5432}],
                       "volumeMounts": [{"name": "pgdata", "mountPath": "/var/lib/postgresql/data"}]}]}},
-                 "volumeClaimTemplates": [{"metadata": {"name": "pgdata"}, "spec": {
+                 "volumeClaimTemplates": [{"metadata": {"name": "pgdata", "labels": {"cnpg.io/cluster": name}}, "spec": {
                      "accessModes": ["ReadWriteOnce"], "storageClassName": storage.get("storageClass") or None,
                      "resources": {"requests": {"storage": storage.get("size", "1Gi")}}}}]},
     }
@@ -101,6 +110,12 @@ def reconcile_cluster(api, obj: dict) -> bool:
            "data": {"username": base64.b64encode(b"app").decode(),
                     "password": base64.b64encode(secrets.token_urlsafe(24).encode()).decode()}}
     _ensure(lambda b: core.create_namespaced_secret(ns, b), lambda: core.read_namespaced_secret(f"{name}-app", ns), app)
+    for claim in core.list_namespaced_persistent_volume_claim(ns, label_selector=f"cnpg.io/cluster={name}").items:
+        # Owned once, when the operator makes the claim: a reference removed later (uninstall keeping the data) stays
+        # removed.
+        if CLAIM_OWNED not in (claim.metadata.annotations or {}):
+            core.patch_namespaced_persistent_volume_claim(claim.metadata.name, ns, {"metadata": {
+                "ownerReferences": owner, "annotations": {CLAIM_OWNED: meta["uid"]}}})
     live = apps.read_namespaced_stateful_set(name, ns)
     # Ready instances of the current spec only: during a rolling update the Cluster is not Ready.
     rolled = (live.status.observed_generation or 0) >= (live.metadata.generation or 0) and \
@@ -114,11 +129,36 @@ def reconcile_cluster(api, obj: dict) -> bool:
             "message": "Cluster is Ready" if ok else (f"fault {fault} injected" if fault else f"{ready}/{instances} instances ready")}
     status = {"instances": instances, "readyInstances": ready, "conditions": [cond],
               "phase": "Cluster in healthy state" if ok else "Setting up primary",
-              "writeService": f"{name}-rw", "readService": f"{name}-r"}
+              "writeService": f"{name}-rw", "readService": f"{name}-r",
+              **_secret_versions(core, ns, spec)}
     current = obj.get("status") or {}
     if {k: current.get(k) for k in status} != status:
         custom.patch_namespaced_custom_object_status(GROUP, VERSION, ns, "clusters", name, {"status": status})
     return ok
+
+
+def _secret_versions(core, ns: str, spec: dict) -> dict:
+    """What the operator reports of the Secrets it set passwords from: each one's resourceVersion."""
+    from kubernetes.client.rest import ApiException
+
+    def version(secret):
+        try:
+            return core.read_namespaced_secret(secret, ns).metadata.resource_version
+        except ApiException:
+            return None
+
+    roles = {}
+    for role in (spec.get("managed") or {}).get("roles") or []:
+        secret = (role.get("passwordSecret") or {}).get("name")
+        rv = version(secret) if secret else None
+        if rv:
+            roles[role["name"]] = {"transactionID": int(rv), "resourceVersion": rv}
+    out = {"managedRolesStatus": {"byStatus": {"reconciled": sorted(r["name"] for r in (spec.get("managed") or {}).get("roles") or [])},
+                                  "passwordStatus": roles}}
+    superuser = (spec.get("superuserSecret") or {}).get("name")
+    if superuser and spec.get("enableSuperuserAccess"):
+        out["secretsResourceVersion"] = {"superuserSecretVersion": version(superuser)}
+    return out
 
 
 def reconcile_databases(api, ready_clusters: set) -> None:
@@ -320,13 +360,38 @@ def play_strimzi(api) -> None:
     reconcile_users(api, ready)
 
 
+KWOK_PROVISIONED = "kwok.x-k8s.io/volume"
+
+
+def play_provisioner(api) -> None:
+    """What a CSI provisioner does with its volumes and kwok's volume stages do not: a volume takes its
+    StorageClass's reclaim policy (Longhorn's class is Retain in the lab), and a released volume whose policy is
+    Delete is deleted."""
+    from kubernetes import client
+
+    core, storage = client.CoreV1Api(api), client.StorageV1Api(api)
+    from .cluster import SIMULATED_PROVISIONERS
+
+    classes = {sc.metadata.name: sc.reclaim_policy or "Delete" for sc in storage.list_storage_class().items
+               if sc.provisioner in SIMULATED_PROVISIONERS}
+    for pv in core.list_persistent_volume().items:
+        ann = pv.metadata.annotations or {}
+        policy = classes.get(pv.spec.storage_class_name)
+        if ann.get("pv.kubernetes.io/provisioned-by") != KWOK_PROVISIONED or policy is None or pv.metadata.deletion_timestamp:
+            continue
+        if pv.spec.persistent_volume_reclaim_policy != policy:
+            core.patch_persistent_volume(pv.metadata.name, {"spec": {"persistentVolumeReclaimPolicy": policy}})
+        elif policy == "Delete" and (pv.status.phase or "") == "Released":
+            core.delete_persistent_volume(pv.metadata.name)
+
+
 def loop(kubeconfig: str, interval: float = 1.0) -> None:
     from kubernetes import config
     from kubernetes.client.rest import ApiException
 
     api = config.new_client_from_config(kubeconfig)
     while True:
-        for play in (play_cnpg, play_strimzi):
+        for play in (play_cnpg, play_strimzi, play_provisioner):
             try:
                 play(api)
             except ApiException as exc:

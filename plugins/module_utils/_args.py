@@ -15,6 +15,12 @@ HELM_ARGS = {
     "helm_binary": {"type": "path", "default": "helm"},
 }
 
+# What the day-2 modules take of the platform plan (openlakes.core.platform_plan's return values).
+PLAN_ARGS = {
+    "nodes": {"type": "list", "elements": "dict", "required": True},
+    "credentials": {"type": "list", "elements": "dict", "default": [], "no_log": False},  # names and specs only
+}
+
 CHART_OPTIONS = {
     "name": {"type": "str", "required": True},
     "version": {"type": "str", "default": ""},

@@ -13,6 +13,7 @@ subprocess runs when nothing changed.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
@@ -166,6 +167,7 @@ class Record:
     manifest: str = ""
     last_deployed: str = ""
     hooks: str = ""           # the rendered hooks (Jobs that may be gone once they succeeded)
+    app_version: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -185,6 +187,7 @@ def record_from_release(rel: dict) -> Record:
     return Record(name=rel.get("name", ""), namespace=rel.get("namespace", ""), revision=int(rel.get("version", 0)),
                   status=info.get("status", ""), description=info.get("description", ""),
                   chart_name=meta.get("name", ""), chart_version=str(meta.get("version", "")),
+                  app_version=str(meta.get("appVersion", "") or ""),
                   values=rel.get("config") or {}, manifest=rel.get("manifest", ""),
                   last_deployed=info.get("last_deployed", ""),
                   hooks="\n---\n".join(h.get("manifest", "") for h in rel.get("hooks") or []))
@@ -202,6 +205,18 @@ def read_records(cluster, name: str, namespace: str) -> list:
 
 
 # --- the helm command ----------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _values_file(values):
+    """The values as a JSON file only this user can read (mkstemp makes it 0600), removed afterwards."""
+    fd, path = tempfile.mkstemp(prefix="openlakes-values-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(values or {}, fh)
+        yield path
+    finally:
+        os.unlink(path)
+
 
 @dataclass
 class Helm:
@@ -242,6 +257,19 @@ class Helm:
     def rollback_argv(self, name, namespace, revision) -> list:
         return [self.binary, "rollback", name, str(revision), "--namespace", namespace] + self.global_args()
 
+    def template_argv(self, name, namespace, chart: ChartRef, values_file) -> list:
+        """helm template with the chart's crds/ (each document names its source: `# Source: <chart>/crds/...`)."""
+        return [self.binary, "template", name, *chart.argv(), "--namespace", namespace, "--values", values_file,
+                "--include-crds"]
+
+    def uninstall_argv(self, name, namespace, timeout_s=None) -> list:
+        """helm uninstall, waiting until the release's objects are gone (`--wait` alone: helm 3's wait, helm 4's
+        watcher), so that what depends on them is gone before what they depend on is removed."""
+        argv = [self.binary, "uninstall", name, "--namespace", namespace, "--wait"]
+        if timeout_s:
+            argv += ["--timeout", f"{int(timeout_s)}s"]
+        return argv + self.global_args()
+
     def run(self, argv, input_text=None) -> str:
         self.calls.append(argv)
         env = dict(os.environ)
@@ -257,13 +285,18 @@ class Helm:
         return proc.stdout
 
     def upgrade(self, name, namespace, chart, values, description, **kw) -> str:
-        fd, path = tempfile.mkstemp(prefix="openlakes-values-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as fh:  # mkstemp creates it 0600
-                json.dump(values or {}, fh)
+        with _values_file(values) as path:
             return self.run(self.upgrade_argv(name, namespace, chart, path, description, **kw))
-        finally:
-            os.unlink(path)
+
+    def show_chart(self, chart: ChartRef) -> dict:
+        """The chart's Chart.yaml (`helm show chart`)."""
+        import yaml
+
+        return yaml.safe_load(self.run([self.binary, "show", "chart", *chart.argv()])) or {}
+
+    def template(self, name, namespace, chart, values) -> str:
+        with _values_file(values) as path:
+            return self.run(self.template_argv(name, namespace, chart, path))
 
     def show_crds(self, chart: ChartRef) -> list:
         """The CustomResourceDefinitions in the chart's crds/ directory (`helm show crds`), as objects."""
@@ -274,6 +307,9 @@ class Helm:
 
     def rollback(self, name, namespace, revision) -> str:
         return self.run(self.rollback_argv(name, namespace, revision))
+
+    def uninstall(self, name, namespace, timeout_s=None) -> str:
+        return self.run(self.uninstall_argv(name, namespace, timeout_s))
 
     def version(self) -> str:
         return self.run([self.binary, "version", "--short"]).strip()

@@ -473,7 +473,9 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         raise PlanError(f"the platform's dependency graph is not valid: {exc}") from exc
     _assign_slices(nodes)
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
-            "wiring": wiring(inp), "profile": inp.profile, "images": images,
+            "wiring": wiring(inp), "profile": inp.profile, "images": images, "volume_providers": volume_providers(inp),
+            "upgrade_rules": {r["name"]: r["upgrade"] for name, c in comps.items() if inp.enabled(name)
+                              for r in c.get("releases", []) if r.get("upgrade")},
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}
 
 
@@ -543,6 +545,12 @@ def _slices(nodes: list) -> dict:
     return out
 
 
+def volume_providers(inp: Inputs) -> dict:
+    """Release -> the provisioner of the PersistentVolumes it serves (`provides.volumes`), of enabled components."""
+    return {v["release"]: v["provisioner"] for name, comp in inp.manifest["components"].items()
+            if inp.enabled(name) and (v := (comp.get("provides") or {}).get("volumes"))}
+
+
 def credential_sets(inp: Inputs) -> list:
     """Each credential set of the enabled components: its Secret, keys (generator specs) and the namespaces it must
     be readable in (its component's own, the provider's where an account of the consumer is made from its keys
@@ -552,7 +560,9 @@ def credential_sets(inp: Inputs) -> list:
 
     def add(component, namespace):
         cset = credential_set(inp.manifest, component)
-        entry = sets.setdefault(cset, {"name": cset, "secret": secret_of(inp, cset), "keys": set_keys(inp.manifest, component),
+        entry = sets.setdefault(cset, {"name": cset, "component": component, "secret": secret_of(inp, cset),
+                                       "keys": set_keys(inp.manifest, component),
+                                       "restart": (comps[component].get("credentials") or {}).get("restart", "rolling"),
                                        "existing": cset in (inp.config["credentials"].get("existing_secrets") or {}),
                                        "namespaces": []})
         if namespace not in entry["namespaces"]:

@@ -33,6 +33,7 @@ class Spec:
     wait_for_load_balancer: bool = False
     openapi_validation: bool = False
     crds: str = "helm"    # helm: crds/ installed by helm at the first install only; apply: by us at every change
+    verify_ready: bool = False   # also wait for an up-to-date release's objects (resuming an interrupted upgrade)
 
     @property
     def fingerprint(self) -> str:
@@ -127,6 +128,9 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
         res.diff = {"before": before, "after": _helm.mask_values(spec.values, secrets)}
     if decision.action == "none":
         res.msg = f"{spec.name}: up to date (revision {res.revision}, {res.status})"
+        if spec.verify_ready and spec.wait and not check_mode and not _wait(spec, cluster, records[0].manifest, res):
+            res.failed = True
+            res.msg = f"{spec.name} (revision {res.revision}) is up to date but not ready: {res.readiness['message']}"
         return _done(res, t0, helm)
     if decision.action == "refuse":
         res.failed, res.msg = True, f"{spec.name}: {decision.reasons[0]}"
@@ -156,18 +160,9 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
     res.revision = rel.get("version", res.revision + 1)
     res.status = (rel.get("info") or {}).get("status", "deployed")
     if spec.wait:
-        from ._waiter import Waiter, targets_from_manifest  # the kubernetes client is needed only now
-
-        t_wait = time.monotonic()
-        targets = targets_from_manifest(rel.get("manifest", ""), spec.namespace) + crds
-        outcome = Waiter(cluster.api, targets, timeout=spec.timeout, grace_seconds=spec.grace_seconds,
-                         wait_for_load_balancer=spec.wait_for_load_balancer).wait()
-        res.timings["wait"] = round(time.monotonic() - t_wait, 3)
-        res.readiness = {"ready": outcome.ready, "reason": outcome.reason, "elapsed": round(outcome.elapsed, 3),
-                         "objects": outcome.objects, "targets": len(targets)}
-        if not outcome.ready:
+        if not _wait(spec, cluster, rel.get("manifest", ""), res, crds):
             res.failed = True
-            res.msg = f"{spec.name} (revision {res.revision}) is not ready: {outcome.message}"
+            res.msg = f"{spec.name} (revision {res.revision}) is not ready: {res.readiness['message']}"
             if spec.atomic:
                 good = _last_good(records)
                 if good:
@@ -180,6 +175,21 @@ def apply(spec: Spec, helm: _helm.Helm, cluster, check_mode=False, diff=False) -
     verb = {"install": "installed", "upgrade": "upgraded", "recover": "recovered and upgraded"}[decision.action]
     res.msg = f"{spec.name}: {verb} to revision {res.revision}: {'; '.join(res.reasons)}"
     return _done(res, t0, helm)
+
+
+def _wait(spec: Spec, cluster, manifest: str, res: Result, extra=()) -> bool:
+    """Waits for the objects of `manifest` (and `extra` targets: the CRDs applied from crds/) with the watcher of
+    `_waiter`; records the outcome in `res.readiness`."""
+    from ._waiter import Waiter, targets_from_manifest  # the kubernetes client is needed only now
+
+    t_wait = time.monotonic()
+    targets = targets_from_manifest(manifest, spec.namespace) + list(extra)
+    outcome = Waiter(cluster.api, targets, timeout=spec.timeout, grace_seconds=spec.grace_seconds,
+                     wait_for_load_balancer=spec.wait_for_load_balancer).wait()
+    res.timings["wait"] = round(time.monotonic() - t_wait, 3)
+    res.readiness = {"ready": outcome.ready, "reason": outcome.reason, "elapsed": round(outcome.elapsed, 3),
+                     "objects": outcome.objects, "targets": len(targets), "message": outcome.message}
+    return outcome.ready
 
 
 class RecoveryRefused(Exception):

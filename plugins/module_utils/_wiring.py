@@ -118,6 +118,27 @@ class Live:
             self._texts[key] = "\n".join(parts) + "\n" + rec.hooks
         return self._texts[key]
 
+    def readiness(self, name: str, namespace: str) -> list:
+        """What of a release's deployed revision is not ready now (one sentence each): `_readiness`'s judgement of
+        each live object, read once; an object that is gone counts (but a Job, which may be cleaned up)."""
+        from . import _readiness
+
+        rec = self.record(name, namespace)
+        out = []
+        for target in targets_from_manifest(rec.manifest, namespace) if rec else []:
+            resource = self._resource(target)
+            if resource is None:
+                continue
+            text = self._object(target, resource, namespace)
+            if text is None:
+                if target.kind != "Job":
+                    out.append(f"{target.label} does not exist")
+                continue
+            status = _readiness.assess(json.loads(text))
+            if not status.ready:
+                out.append(f"{target.label}: {status.reason}")
+        return out
+
 
 def _read(read, ref: dict):
     """The object, or None when it does not exist."""
@@ -195,19 +216,36 @@ def check(live: Live, links: list) -> list:
         return list(pool.map(row, links))
 
 
-def release_rows(live: Live, releases: list) -> list:
-    """Each release's state: status, revision, chart and when it last changed."""
-    live.prefetch_records(releases)
+def release_rows(live: Live, releases: list, now=None) -> list:
+    """Each release's state: status, revision, chart and app version, readiness now, and when it last changed."""
+    from ._release import _age_seconds
+
+    live.prefetch(releases)
     rows = []
     for rel in releases:
         records = live.records(rel["name"], rel["namespace"])
         top = records[0] if records else None
+        not_ready = live.readiness(rel["name"], rel["namespace"]) if top and top.status == "deployed" else []
+        age = _age_seconds(top.last_deployed, now) if top else float("inf")
         rows.append({"name": rel["name"], "namespace": rel["namespace"], "layer": rel.get("layer", ""),
                      "status": top.status if top else "absent", "revision": top.revision if top else 0,
                      "chart": f"{top.chart_name}-{top.chart_version}" if top else "",
+                     "app_version": top.app_version if top else "",
+                     "ready": bool(top and top.status == "deployed" and not not_ready), "not_ready": not_ready,
                      "last_deployed": top.last_deployed if top else "",
-                     "ok": bool(top and top.status == "deployed")})
+                     "age": age_text(age), "age_seconds": None if age == float("inf") else round(age),
+                     "ok": bool(top and top.status == "deployed" and not not_ready)})
     return rows
+
+
+def age_text(seconds: float) -> str:
+    """3s, 5m, 2h, 4d: how long ago, as a person reads it."""
+    if seconds == float("inf") or seconds < 0:
+        return "unknown"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
 
 
 def table(rows: list) -> list:
@@ -228,7 +266,9 @@ def run(cluster, links: list, releases: list) -> dict:
     states = release_rows(live, releases)
     result = {"changed": False, "rows": rows, "releases": states, "table": table(rows)}
     bad = [f"{r['consumer']} -> {r['provider']} ({r['what']}): {'; '.join(r['problems'])}" for r in rows if not r["ok"]]
-    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in states if not r["ok"]]
+    bad += [f"release {r['namespace']}/{r['name']} is {r['status']}" for r in states if r["status"] != "deployed"]
+    bad += [f"release {r['namespace']}/{r['name']} is not ready: {'; '.join(r['not_ready'])}"
+            for r in states if r["status"] == "deployed" and not r["ready"]]
     if bad:
         result.update(failed=True, msg=f"{len(bad)} problem(s) in the platform's wiring:\n" + "\n".join(bad))
     return result

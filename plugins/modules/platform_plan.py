@@ -82,6 +82,14 @@ wiring:
   returned: success
   type: list
   elements: dict
+volume_providers:
+  description: Release name to the provisioner of the PersistentVolumes it serves (C(provides.volumes)), for uninstall.
+  returned: success
+  type: dict
+upgrade_rules:
+  description: Release name to the upstream rules of its upgrades (C(minor_step), C(breaking)), for upgrade.
+  returned: success
+  type: dict
 variables:
   description: The ansible-vault variables object sets read (C(data_from) with C(variable)).
   returned: success

@@ -25,7 +25,8 @@ extends_documentation_fragment:
 options:
   sets:
     description:
-      - The credential sets. Each has C(name), C(secret) (the Secret's name), C(keys) (key to generator, see
+      - The credential sets. Each has C(name), C(component) (whose set it is), C(restart) (how a rotation restarts what
+        reads it), C(secret) (the Secret's name), C(keys) (key to generator, see
         C(plugins/module_utils/_secrets.py)), C(namespaces) and C(existing) (the Secret is the user's own).
     type: list
     elements: dict
@@ -55,7 +56,9 @@ from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTE
 
 LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/part-of": "openlakes"}
 MANAGED_SELECTOR = "app.kubernetes.io/managed-by=openlakes.core"
-SET_SPEC = {"name": {"type": "str", "required": True}, "secret": {"type": "str", "required": True},
+SET_SPEC = {"name": {"type": "str", "required": True}, "component": {"type": "str", "default": ""},
+            "restart": {"type": "str", "default": "rolling", "choices": ["rolling", "together"]},
+            "secret": {"type": "str", "required": True},
             "keys": {"type": "dict", "required": True, "no_log": False},  # generator specs, not values
             "namespaces": {"type": "list", "elements": "str", "required": True},
             "existing": {"type": "bool", "default": False}}

@@ -85,35 +85,17 @@ critical_path_seconds:
   type: float
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.openlakes.core.plugins.module_utils import _args, _helm, _k8s, _objects, _plan, _release
-
-COMMON = {"depends_on": {"type": "list", "elements": "str", "default": []},
-          "type": {"type": "str", "default": "release", "choices": ["release", "objects", "require"]},
-          # What the platform plan says of a node; informative here.
-          "component": {"type": "str", "default": ""}, "layer": {"type": "str", "default": ""},
-          "slice": {"type": "str", "default": ""}}
-ITEMS = {
-    "release": {**_args.RELEASE_ARGS, **COMMON},
-    "objects": {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "default": ""},
-                "objects": {"type": "list", "elements": "dict", "required": True},
-                "data_from": {"type": "dict", "default": {}}, "patch_only": {"type": "bool", "default": False},
-                **COMMON},
-    "require": {"name": {"type": "str", "required": True}, "namespace": {"type": "str", "default": ""},
-                "objects": {"type": "list", "elements": "dict", "default": []}, **COMMON},
-}
+from ansible_collections.openlakes.core.plugins.module_utils import _args, _deploy, _k8s
 
 
 def main():
     module = AnsibleModule(argument_spec={
         **_args.CLUSTER_ARGS,
         **_args.HELM_ARGS,
-        # Each item is checked against RELEASE_ITEM below, so that its options are documented once,
-        # in openlakes.core.helm_release.
+        # Each item is checked against its kind's options in _deploy.ITEMS, so that a release's options are
+        # documented once, in openlakes.core.helm_release.
         "releases": {"type": "list", "elements": "dict", "required": True},
         "max_workers": {"type": "int", "default": 6},
         "chart_mirror": {"type": "str", "default": ""},
@@ -122,69 +104,19 @@ def main():
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params
-    nodes = []
-    # The plan's own names are never credentials, even under a credential-looking key (MinIO's `accessKey: nessie`
-    # is a user name): masking them would hide every release and Secret named after them.
-    names = {raw.get(k) for raw in p["releases"] for k in ("name", "namespace", "component")}
-    for i, raw in enumerate(p["releases"]):
-        module.no_log_values.update(s for s in _helm.secret_strings(raw.get("values") or {}) if s not in names)
-        kind = raw.get("type", "release")
-        checked = ArgumentSpecValidator(ITEMS.get(kind, ITEMS["release"])).validate(raw)
-        if checked.error_messages:
-            module.fail_json(msg=f"releases[{i}] ({raw.get('name', '?')}): {'; '.join(checked.error_messages)}; "
-                                 f"nothing was deployed")
-        item = checked.validated_parameters
-        if kind == "release":
-            item = dict(item, chart_mirror=item["chart_mirror"] or p["chart_mirror"])
-            nodes.append(_plan.Node(item["name"], item["depends_on"], (kind, _args.release_spec(item))))
-        else:
-            nodes.append(_plan.Node(item["name"], item["depends_on"], (kind, item)))
     try:
-        levels = _plan.validate(nodes)
-    except _plan.PlanError as exc:
-        module.fail_json(msg=f"the release plan is not valid, nothing was deployed: {exc}")
+        nodes, secrets = _deploy.nodes_from(p["releases"], p["chart_mirror"])
+    except _deploy.DeployError as exc:
+        module.fail_json(msg=str(exc))
+    module.no_log_values.update(secrets)
     cluster = _k8s.Cluster(p["kubeconfig"] or "", p["context"])
-    if not module.check_mode:
-        cluster.warm()
-
-    def work(node):
-        kind, payload = node.payload
-        if kind == "objects":
-            res = _objects.apply(cluster, payload, p["variables"], check_mode=module.check_mode)
-        elif kind == "require":
-            res = _objects.require(cluster, payload)
-        else:
-            helm = _helm.Helm(p["helm_binary"], p["kubeconfig"] or "", p["context"])
-            res = _release.apply(payload, helm, cluster, check_mode=module.check_mode).as_dict()
-            res.pop("diff", None)
-        res["type"] = kind
-        return not res["failed"], res
-
-    t0 = time.monotonic()
-    # In check mode nothing waits, so every release can be read at once.
-    outcome = _plan.run(nodes, work, max_workers=len(nodes) if module.check_mode else p["max_workers"])
-    wall = time.monotonic() - t0
-    durations = {n: (o["end"] - o["start"]) for n, o in outcome.items() if o["start"] is not None}
-    by_name = {n.name: n.payload[0] for n in nodes}
-    deps_of = {n.name: n.depends_on for n in nodes}
-    rows = []
-    for level in levels:
-        for name in level:
-            o = outcome[name]
-            res = o["result"] or {}
-            rows.append({"name": name, "type": res.get("type", by_name[name]), "outcome": o["outcome"],
-                         "action": res.get("action", "none"),
-                         "reasons": res.get("reasons", []), "revision": res.get("revision"), "msg": res.get("msg",
-                         f"{name}: skipped, because {', '.join(o['blocked_by'])} failed" if o["blocked_by"] else ""),
-                         "start": o["start"], "end": o["end"], "depends_on": deps_of[name],
-                         "blocked_by": o["blocked_by"], "result": res})
-    failed = [r for r in rows if r["outcome"] != "ok"]
-    result = {"changed": any(r["result"].get("changed") for r in rows if r["result"]), "releases": rows,
-              "levels": levels, "wall_seconds": round(wall, 3),
-              "critical_path_seconds": round(_plan.critical_path(nodes, durations), 3)}
+    result = _deploy.run(nodes, cluster, p["helm_binary"], p["kubeconfig"] or "", p["context"], p["variables"],
+                         check_mode=module.check_mode, max_workers=p["max_workers"])
+    failed = result.pop("failed")
     if failed:
         lines = [r["msg"] for r in failed]
-        module.fail_json(msg=f"{len(failed)} of {len(rows)} releases did not deploy:\n" + "\n".join(lines), **result)
+        module.fail_json(msg=f"{len(failed)} of {len(result['releases'])} releases did not deploy:\n" + "\n".join(lines),
+                         **result)
     module.exit_json(**result)
 
 

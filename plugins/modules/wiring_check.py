@@ -12,7 +12,9 @@ description:
     the provider's Service exists with the declared port, has a ready endpoint, and the consumer's live objects name
     its C(host) and C(port); a C(secret) link holds when the Secret exists with the declared keys in the namespace that
     reads it and the reader's live objects name it.
-  - Reads each release's state (status, revision, chart, last change) too.
+  - Reads each release's state too, with status, revision, chart and app version, whether every object of its
+    deployed revision is ready now (the readiness rules of M(openlakes.core.k8s_ready), judged once), and when it last
+    changed.
   - Fails listing every mismatch at once. Reads only; changes nothing, in or out of check mode.
 version_added: 0.2.0
 author: OpenLakes maintainers (@openlakes)
@@ -46,7 +48,9 @@ rows:
   type: list
   elements: dict
 releases:
-  description: Per release, C(status), C(revision), C(chart), C(last_deployed) and C(ok).
+  description:
+    - Per release, C(status), C(revision), C(chart), C(app_version), C(ready), C(not_ready) (what is not ready, one
+      sentence each), C(last_deployed), C(age) (e.g. C(3h)), C(age_seconds) and C(ok).
   returned: always
   type: list
   elements: dict

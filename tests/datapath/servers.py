@@ -261,6 +261,19 @@ def postgresql_operator(t: Tier, pod: Pod) -> list:
     return made
 
 
+def postgresql_passwords(t: Tier, pod: Pod) -> list:
+    """What CloudNativePG does when a managed role's passwordSecret changes: the role's password set again from it."""
+    values = t.gen.releases["postgresql"]["values"]
+    sql = [f"ALTER ROLE \"{r['name']}\" PASSWORD '{t.secret(r['passwordSecret']['name'], 'password').replace(chr(39), chr(39) * 2)}';"
+           for r in values["cluster"]["roles"]]
+    proc = subprocess.run(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
+                           str(PG_BIN / "psql"), "-h", str(pod.dir / "run"), "-U", "postgres", "-v", "ON_ERROR_STOP=1",
+                           "-q", "-f", "-"], input="\n".join(sql), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise HopFailed(f"psql: {proc.stderr.strip()}")
+    return [r["name"] for r in values["cluster"]["roles"]]
+
+
 def psql_as(t: Tier, user: str, password: str, database: str, query: str) -> str:
     proc = subprocess.run([str(PG_BIN / "psql"), "-tA", "-c", query,
                            f"host={t.svc('postgresql-rw')} port=5432 dbname={database} user={user} connect_timeout=5"],
