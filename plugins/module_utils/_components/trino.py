@@ -11,8 +11,10 @@
 
 Credentials reach the catalogs as environment variables from Trino's Secret (`${ENV:...}`); the catalog files in
 the chart's ConfigMap name only the variables. The UI and clients log in with a password (the password file in the
-same Secret); Traefik terminates TLS, so Trino trusts X-Forwarded-* headers, and in-cluster clients reach port 8080
-over plain HTTP inside the cluster.
+same Secret); Traefik terminates TLS, so Trino trusts X-Forwarded-* headers. Trino takes a password only on a
+request it sees as secure: through Traefik (https://trino.<domain>), or on port 8080 with X-Forwarded-Proto: https
+as Traefik sends it. `http-server.authentication.allow-insecure-over-http` stays off: it never lets a password in
+over plain HTTP, it lets a user name alone in (the data path tier showed it), which would skip the password.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ PG_CATALOG = "postgresql"
 RAW_CATALOG = "raw"
 HEAP_SHARE = 0.7             # -XX:MaxRAMPercentage=70 (Unit.heap_options)
 QUERY_SHARE_OF_HEAP = 0.5    # query.max-memory-per-node; Trino keeps 30% of the heap as headroom by default
+# The chart's values.yaml ships these sample catalogs; helm merges `catalogs` with them unless each is set to null.
+CHART_SAMPLE_CATALOGS = ("tpch", "tpcds")
+
+
 def env_ref(name: str) -> str:
     return "${ENV:%s}" % name
 
@@ -105,14 +111,13 @@ def trino(u, release: dict) -> dict:
             "config": {"authenticationType": "PASSWORD", "query": {"maxMemory": memory["total"]}},
         },
         "auth": {"passwordAuthSecret": secret},
-        "catalogs": {name: properties(props) for name, props in catalogs(u).items()},
+        # Only the three catalogs: null removes the chart's samples (each would be a catalog of its own).
+        "catalogs": {**dict.fromkeys(CHART_SAMPLE_CATALOGS), **{name: properties(props) for name, props in catalogs(u).items()}},
         "env": [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
                 for name, key in environment(u).items()],
         "additionalConfigProperties": [
             # Traefik terminates TLS and forwards X-Forwarded-Proto: without this Trino refuses the password login.
             "http-server.process-forwarded=true",
-            # In-cluster clients (Superset, notebooks) log in over the cluster network on port 8080.
-            "http-server.authentication.allow-insecure-over-http=true",
             # Password authentication requires a secret shared by the coordinator and the workers.
             f"internal-communication.shared-secret={env_ref('TRINO_SHARED_SECRET')}",
         ],
