@@ -72,7 +72,10 @@ def policy(grants: list) -> dict:
     GetBucketLocation on each bucket; ListBucket only for the granted prefixes (an `s3:prefix`
     condition; a whole-bucket grant, prefix "", lists without one); GetObject on `bucket/prefix*`,
     plus PutObject, DeleteObject and AbortMultipartUpload for readwrite (clients abort the multipart
-    uploads they fail). A prefix granted twice keeps the wider access."""
+    uploads they fail). A prefix granted twice keeps the wider access. GetObject also on each
+    granted prefix's own name without its slash (`spark-history`): Hadoop's S3A probes a directory
+    as a file (HEAD) before it lists it, and a refused probe fails the call (the data path tier:
+    Spark's event log directory check, a streaming checkpoint's mkdirs of its parents)."""
     if not grants:
         raise SpecError("a policy needs at least one grant")
     access: dict = {}
@@ -98,6 +101,9 @@ def policy(grants: list) -> dict:
             if access[(bucket, prefix)] == "readwrite":
                 actions += ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
             statements.append({"Effect": "Allow", "Action": actions, "Resource": [f"{arn}/{prefix}*"]})
+        probes = [p.rstrip("/") for p in prefixes if p]
+        if probes:
+            statements.append({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"{arn}/{k}" for k in probes]})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
