@@ -14,10 +14,13 @@ collection starts to set is noticed here instead of being silently dropped.
 """
 from __future__ import annotations
 
-import copy
+import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import chart_helpers  # noqa: E402  (what the stand-ins share)
 
 CHART_VALUES = Path(__file__).resolve().parents[2] / "upstream-charts" / "trino" / "1.42.2" / "values.yaml"
 # Values keys the stand-in mirrors (top level); the collection setting any other one raises.
@@ -31,24 +34,11 @@ JVM_OPTIONS = ("-XX:+ExplicitGCInvokesConcurrent", "-XX:+HeapDumpOnOutOfMemoryEr
                "-XX:+EnableDynamicAgentLoading")
 
 
-def merge(base: dict, extra: dict) -> dict:
-    """helm's merge of user values over the chart's: maps merge, a null removes the key."""
-    out = copy.deepcopy(base)
-    for key, value in (extra or {}).items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+merge = chart_helpers.merge
 
 
 def fullname(values: dict, release: str) -> str:
-    if values.get("fullnameOverride"):
-        return values["fullnameOverride"][:63].rstrip("-")
-    name = values.get("nameOverride") or "trino"
-    return release[:63].rstrip("-") if name in release else f"{release}-{name}"[:63].rstrip("-")
+    return chart_helpers.fullname(values, release, "trino")
 
 
 def _jvm(role: dict) -> str:
@@ -124,7 +114,7 @@ def render(generated: dict, release: str = "trino", paths: dict | None = None) -
     if values.get("envFrom"):
         raise NotImplementedError("stand-in: envFrom is not mirrored")
     return {"fullname": full, "port": values["service"]["port"], "workers": int(values["server"]["workers"]),
-            "catalogs": {name: text for name, text in values["catalogs"].items()}, "env": env,
+            "catalogs": dict(values["catalogs"]), "env": env,
             "password_secret": (values.get("auth") or {}).get("passwordAuthSecret"),
             "uid": values["securityContext"]["runAsUser"], "gid": values["securityContext"]["runAsGroup"],
             "resources": {role: values[role].get("resources") or {} for role in ("coordinator", "worker")},

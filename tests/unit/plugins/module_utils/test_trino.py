@@ -3,7 +3,6 @@ values merged under the collection's, as helm merges them; tests/standin-charts/
 the faults the data path tier found with a real Trino (tests/datapath/test_04_layer02.py)."""
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -15,16 +14,12 @@ from ansible_collections.openlakes.core.plugins.module_utils._components import 
 sys.path.insert(0, str(Path(__file__).parent))
 import values_configs  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location(
-    "trino_configmap_standin", values_configs.REPO / "tests" / "standin-charts" / "trino" / "configmap_standin.py")
-standin = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(standin)
+standin = values_configs.standin("trino")
 CONFIGS = values_configs.configs()
 
 
 def _values(name: str) -> dict:
-    plan = values_configs.plan(CONFIGS[name][0])
-    return next(r for r in plan["releases"] if r["name"] == "trino")["values"]
+    return values_configs.release_values(name, "trino")
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
