@@ -97,10 +97,10 @@ trino_fetch() {
 }
 
 lock_entries() { # "group:artifact:version sha256 file" for each jar of images/spark/jars.lock
-  local coord sha group artifact version
+  local coord sha artifact version
   while read -r coord sha; do
     case "$coord" in ''|'#'*) continue ;; esac
-    IFS=: read -r group artifact version <<<"$coord"
+    IFS=: read -r _ artifact version <<<"$coord"
     echo "$coord $sha $artifact-$version.jar"
   done < "$repo/images/spark/jars.lock"
 }

@@ -15,9 +15,10 @@ def test_ha_three_node_generates_a_consistent_setup(bins, tmp_path):
     args = adapter.minio_server(values, "minio", gen.namespace, "/d")
     assert args[:2] == ["server", "http://minio-{0...2}.minio-svc.openlakes.svc.cluster.local/d/export-{0...3}"]
     assert gen.spec["buckets"][0] == {"name": "openlakes", "versioning": True,
-                                      "prefixes": ["raw/", "warehouse/", "spark-history/"]}
+                                      "prefixes": ["raw/", "warehouse/", "spark-history/", "checkpoints/",
+                                                   "trino-metastore/"]}
     assert gen.spec["tiering"]["noncurrent"] is True and gen.spec["cold"]["bucket"] == "openlakes-cold"
-    assert [u["name"] for u in gen.spec["users"]] == ["nessie"]
+    assert [u["name"] for u in gen.spec["users"]] == ["nessie", "spark", "trino"]
     script = tmp_path / "setup.sh"
     script.write_text(gen.setup_values["script"])
     assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
@@ -25,5 +26,5 @@ def test_ha_three_node_generates_a_consistent_setup(bins, tmp_path):
     tier = servers.Tier(gen, None, bins)
     rendered = servers.render_setup_chart(tier, workdir=tmp_path)
     mounts = {m["mountPath"] for m in rendered["Job"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
-    assert {"/secrets/minio", "/secrets/nessie", "/config", "/tmp/mc"} <= mounts
+    assert {"/secrets/minio", "/secrets/nessie", "/secrets/spark", "/secrets/trino", "/config", "/tmp/mc"} <= mounts
     assert rendered["ConfigMap"]["data"]["setup.sh"] == gen.setup_values["script"]
