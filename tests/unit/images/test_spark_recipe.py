@@ -16,7 +16,7 @@ RECIPE = REPO / "images" / "spark"
 def _env() -> dict:
     pairs = (line.split("=", 1) for line in (RECIPE / "image.env").read_text().splitlines()
              if line and not line.startswith("#"))
-    return {k: v for k, v in pairs}
+    return dict(pairs)
 
 
 def _jars() -> dict:
