@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import values_configs  # tests/unit/plugins/module_utils (conftest.py)
+from ansible_collections.openlakes.core.plugins.module_utils import _platform
 
 standin = values_configs.standin("trino")
 
@@ -29,8 +30,10 @@ def test_the_lab_values_become_these_files():
     assert out["coordinator"]["node.properties"] == (
         "node.environment=production\nnode.data-dir=/data/trino\nplugin.dir=/usr/lib/trino/plugin\n")
     jvm = out["worker"]["jvm.config"].splitlines()
-    # maxHeapSize null removes the chart's -Xmx8G: the heap is the share of the container's memory the unit chose.
-    assert not any(line.startswith("-Xmx") for line in jvm) and jvm[-2:] == ["-XX:MaxRAMPercentage=70.0", "-XX:+ExitOnOutOfMemoryError"]
+    # maxHeapSize null removes the chart's -Xmx8G: the heap is the chart's maxHeapPercent, the share of the
+    # container's memory the unit chose (_platform.HEAP_PERCENT).
+    assert not any(line.startswith("-Xmx") for line in jvm)
+    assert jvm[:2] == ["-server", f"-XX:MaxRAMPercentage={_platform.HEAP_PERCENT}"]
     assert (out["fullname"], out["port"], out["workers"], out["uid"], out["password_secret"]) == (
         "trino", 8080, 2, 1000, "openlakes-trino-credentials")
     assert out["env"][0] == {"name": "TRINO_S3_ACCESS_KEY", "secret": "openlakes-trino-credentials", "key": "s3-access-key"}
