@@ -82,3 +82,8 @@ WIRING_ARGS = {
     "links": {"type": "list", "elements": "dict", "required": True},
     "releases": {"type": "list", "elements": "dict", "default": []},
 }
+
+# openlakes.core.platform_secrets (the module and its action plugin).
+SECRETS_ARGS = {
+    "sets": {"type": "list", "elements": "dict", "required": True, "no_log": False},  # names and specs only
+}
