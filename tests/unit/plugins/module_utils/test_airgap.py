@@ -3,6 +3,7 @@ helm repository's upload API, the chart mirror check and the container runtime c
 lab's stand-in charts: tests/integration/playbooks/test_airgap_lab.py."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -22,9 +23,9 @@ PLAN = values_configs.plan(values_configs.configs()["lab+air-gap-everything"][0]
 
 
 def tgz(name: str, version: str) -> bytes:
-    """A chart archive as helm packages it (only Chart.yaml)."""
+    """A chart archive as helm packages it (only Chart.yaml); the same bytes every time (no gzip time stamp)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
         data = yaml.safe_dump({"apiVersion": "v2", "name": name, "version": version}).encode()
         info = tarfile.TarInfo(f"{name}/Chart.yaml")
         info.size = len(data)
@@ -72,6 +73,11 @@ def test_the_lists_hold_every_upstream_chart_and_every_image_once():
     hooks = {i["source"] for i in images if i["hook"] == "test"}
     assert hooks == {"docker.io/library/busybox:latest", "docker.io/library/alpine:3.17"}
     assert _airgap.collisions(images) == []
+    # A tag pinned by digest (Alloy's config reloader) is pushed under its tag and pulled by its digest.
+    reloader = next(i for i in images if "prometheus-config-reloader:v0.91.0@" in i["source"])
+    assert reloader["path"] == "prometheus-operator/prometheus-config-reloader:v0.91.0"
+    assert _airgap.pull_ref(reloader) == ("quay.io/prometheus-operator/prometheus-config-reloader@sha256:"
+                                          "7d9e4eea5f1139e602508871f422b0116c60e87c662f3dcd234d5ab60cd0d8c1")
     assert _airgap.collisions([{"source": "docker.io/a/b:1", "path": "a/b:1"},
                                {"source": "quay.io/a/b:1", "path": "a/b:1"}]) == [
         "docker.io/a/b:1 and quay.io/a/b:1 would both be a/b:1 in the mirror"]
