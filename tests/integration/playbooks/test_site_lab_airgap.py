@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from openlakes_lab.charts import standins
 
 from ..conftest import REPO
 from .test_site_lab import recap
@@ -65,7 +66,7 @@ def upstream(lab, tmp_path_factory):
     """The stand-ins as a helm repository on 127.0.0.1 (in this process: nothing to stop but a thread)."""
     root = tmp_path_factory.mktemp("upstream")
     helm = str(lab["bin"] / "helm")
-    for chart in sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()):
+    for chart in standins():
         subprocess.run([helm, "package", str(chart), "--destination", str(root)], check=True, capture_output=True)
     subprocess.run([helm, "repo", "index", str(root)], check=True, capture_output=True)
     handler = functools.partial(QuietHandler, directory=str(root))
