@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -20,10 +21,18 @@ def mirror_dir() -> Path:
 
 
 def source_digest(chart: Path) -> str:
+    """Every file of the chart, the library it links in charts/ (a symbolic link) included."""
     h = hashlib.sha256()
-    for f in sorted(p for p in chart.rglob("*") if p.is_file()):
+    files = [Path(root, name) for root, _dirs, names in os.walk(chart, followlinks=True) for name in names]
+    for f in sorted(files):
         h.update(str(f.relative_to(chart)).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
+
+
+def standins() -> list:
+    """The stand-in charts (each a thin chart over the library chart standin-lib, which is not one)."""
+    return sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()
+                  and yaml.safe_load((p / "Chart.yaml").read_text()).get("type") != "library")
 
 
 def build_mirror(helm: Path, log=print) -> Path:
@@ -32,7 +41,7 @@ def build_mirror(helm: Path, log=print) -> Path:
     index_file = out / "sources.json"
     index = json.loads(index_file.read_text()) if index_file.exists() else {}
     packaged = 0
-    for chart in sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()):
+    for chart in standins():
         meta = yaml.safe_load((chart / "Chart.yaml").read_text())
         tgz = out / f"{meta['name']}-{meta['version']}.tgz"
         digest = source_digest(chart)

@@ -209,6 +209,23 @@ def _condition(ok: bool, reason: str = "", message: str = "") -> list:
     return [{"type": "NotReady", "status": "True", "reason": reason, "message": message}]
 
 
+OPERATOR_DEFAULTS = {"STRIMZI_DEFAULT_USER_OPERATOR_IMAGE": "quay.io/strimzi/operator:1.2.0",
+                     "STRIMZI_DEFAULT_TOPIC_OPERATOR_IMAGE": "quay.io/strimzi/operator:1.2.0"}
+
+
+def _operator_images(apps, ns: str) -> dict:
+    """The images the cluster operator was handed (its Deployment's STRIMZI_DEFAULT_*_IMAGE environment), as the
+    real operator reads them; Strimzi's own defaults where no operator Deployment is found."""
+    from kubernetes.client.rest import ApiException
+
+    try:
+        dep = apps.read_namespaced_deployment("strimzi-cluster-operator", ns)
+    except ApiException:
+        return dict(OPERATOR_DEFAULTS)
+    env = {e.name: e.value for c in dep.spec.template.spec.containers for e in (c.env or []) if e.value}
+    return {k: env.get(k, v) for k, v in OPERATOR_DEFAULTS.items()}
+
+
 def reconcile_kafka(api, kafka: dict, pools: list) -> bool:
     """Makes what Strimzi makes for one Kafka and its node pools; returns whether it is ready."""
     from kubernetes import client
@@ -274,14 +291,15 @@ def reconcile_kafka(api, kafka: dict, pools: list) -> bool:
             "nodeIds": ids, "replicas": replicas, "roles": roles, "clusterId": cluster_id,
             "labelSelector": f"strimzi.io/cluster={name},strimzi.io/pool-name={pname},strimzi.io/kind=Kafka"})
     if spec.get("entityOperator") is not None:
+        handed = _operator_images(apps, ns)
         eo_labels = {"strimzi.io/cluster": name, "strimzi.io/kind": "Kafka", "strimzi.io/name": f"{name}-entity-operator",
                      "openlakes.io/stand-in": "true"}
         eo = {"apiVersion": "apps/v1", "kind": "Deployment",
               "metadata": {"name": f"{name}-entity-operator", "namespace": ns, "labels": eo_labels, "ownerReferences": owner},
               "spec": {"replicas": 1, "selector": {"matchLabels": {"strimzi.io/name": f"{name}-entity-operator"}},
                        "template": {"metadata": {"labels": eo_labels}, "spec": {"containers": [
-                           {"name": "user-operator", "image": "quay.io/strimzi/operator:1.2.0"},
-                           {"name": "topic-operator", "image": "quay.io/strimzi/operator:1.2.0"}]}}}}
+                           {"name": "user-operator", "image": handed["STRIMZI_DEFAULT_USER_OPERATOR_IMAGE"]},
+                           {"name": "topic-operator", "image": handed["STRIMZI_DEFAULT_TOPIC_OPERATOR_IMAGE"]}]}}}}
         _ensure(lambda b: apps.create_namespaced_deployment(ns, b),
                 lambda: apps.read_namespaced_deployment(f"{name}-entity-operator", ns), eo)
         ready = ready and (apps.read_namespaced_deployment(f"{name}-entity-operator", ns).status.ready_replicas or 0) >= 1

@@ -66,12 +66,20 @@ def images_of(plan: dict) -> list:
     for image in plan.get("images") or []:
         source = _images.normal(image["source"])
         _registry, path, tag = _images.split(source)
-        entry = out.setdefault(source, {"source": source, "path": f"{path}{tag if tag.startswith('@') else ':' + tag}",
+        # A tag pinned by digest (v1@sha256:...) is pushed under its tag; pods pull it by the digest, which holds.
+        entry = out.setdefault(source, {"source": source, "path": f"{path}{tag if tag.startswith('@') else ':' + tag.split('@')[0]}",
                                         "releases": [], "set_by": image.get("set_by", ""), "hook": image.get("hook", ""),
                                         "built_by": image.get("built_by", "")})
         entry["releases"].append(image["release"])
         entry["built_by"] = entry["built_by"] or image.get("built_by", "")
     return sorted(out.values(), key=lambda i: i["source"])
+
+
+def pull_ref(image: dict) -> str:
+    """The image's source as copy tools take it: a tag pinned by digest is pulled by the digest alone (skopeo and
+    crane refuse a reference with both)."""
+    registry, path, tag = _images.split(image["source"])
+    return f"{registry}/{path}@{tag.split('@', 1)[1]}" if "@" in tag and not tag.startswith("@") else image["source"]
 
 
 def target(image: dict, registry: str) -> str:
@@ -213,9 +221,9 @@ def image_file(image: dict) -> str:
 def pull_argv(tool: str, binary: str, image: dict, dest: str, digest_file: str) -> list:
     """Copies an image from where it is published into the bundle, every platform of it."""
     if tool == "skopeo":
-        return [binary, "copy", "--all", "--digestfile", digest_file, f"docker://{image['source']}",
+        return [binary, "copy", "--all", "--digestfile", digest_file, f"docker://{pull_ref(image)}",
                 f"oci-archive:{dest}"]
-    return [binary, "pull", "--platform", "all", "--format", "oci", image["source"], dest]
+    return [binary, "pull", "--platform", "all", "--format", "oci", pull_ref(image), dest]
 
 
 def push_argv(tool: str, binary: str, archive: str, dest: str, tls_verify: bool = True) -> list:
@@ -249,7 +257,7 @@ def copy_script(images: list) -> str:
             lines.append(f"# {image['source']}: built by the collection ({image['built_by']}); push your build to "
                          f"$reg/{image['path']}")
             continue
-        lines.append(f"copy {image['source']} {image['path']} {image_file(image)}")
+        lines.append(f"copy {pull_ref(image)} {image['path']} {image_file(image)}")
     return "\n".join(lines) + "\n"
 
 
@@ -491,7 +499,7 @@ def build_bundle(plan: dict, dest: str, helm: str = "helm", chart_repository: st
             digest = _read_text(digest_file).strip()
             os.unlink(digest_file)
         else:
-            digest = run([tool_path, "digest", image["source"]], f"digest of {image['source']}").strip()
+            digest = run([tool_path, "digest", pull_ref(image)], f"digest of {image['source']}").strip()
         image.update(file=rel, digest=digest)
     with open(os.path.join(dest, "images", "images.txt"), "w", encoding="utf-8") as fh:
         fh.write("".join(f"{i['source']} {i['path']}\n" for i in images))

@@ -462,19 +462,6 @@ def collection_built_images(ctx):
 
 
 @rule
-def mirror_reaches_every_image(ctx):
-    """air_gap.image_registry must reach every image; a release whose images are not listed yet is refused."""
-    if not ctx.get("air_gap", "image_registry"):
-        return
-    pending = sorted(r["name"] for n, c in ctx.manifest["components"].items() if ctx.enabled(n)
-                     for r in c.get("releases", []) if r.get("images_pending"))
-    if pending:
-        yield ("air_gap", "image_registry"), (
-            f"the image mirror cannot yet reach every image of {', '.join(pending)} (their images are not listed "
-            f"in this version); disable those components or remove air_gap.image_registry")
-
-
-@rule
 def storage_tiers_not_built(ctx):
     if ctx.was_given("storage", "tiers", "cache"):
         yield ("storage", "tiers", "cache"), ("an Alluxio cache tier in front of MinIO is not built in this version "

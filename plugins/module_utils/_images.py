@@ -8,7 +8,12 @@ image (fully qualified, `registry/path:tag`) and where the chart reads it (`at`,
 
 - `repository`: `{repository: <registry>/<path>, tag}` (MinIO, Nessie, CloudNativePG, cert-manager's full override);
 - `registry`: `{registry, repository: <path>, tag}` (Longhorn, Traefik);
-- `reference`: one string `<registry>/<path>:<tag>` (CloudNativePG's `cluster.imageName`).
+- `reference`: one string `<registry>/<path>:<tag>` (CloudNativePG's `cluster.imageName`);
+- `name`: `{registry, repository: <namespace>, name: <last path segment>, tag}`, joined by the chart as
+  `registry/repository/name:tag` (Strimzi's image maps). With `tag_suffix` (the suffix the chart's templates append,
+  Strimzi's `-kafka-<version>`), the key holds `tagPrefix: <tag less the suffix>` instead of `tag`.
+
+A tag may carry a digest (`v0.91.0@sha256:...`, as Alloy's config reloader is pinned): it stays in the tag.
 
 An entry without `at` is an image the chart hard-codes (a `helm test` hook): no key of the chart reaches it,
 so it keeps its public name; `hook` says which. A plain string is an image the release's values builder places
@@ -17,7 +22,7 @@ which the bundle (playbooks/airgap-load.yml) pushes it.
 """
 from __future__ import annotations
 
-FORMS = ("repository", "registry", "reference")
+FORMS = ("repository", "registry", "reference", "name")
 DOCKER_HUB = "docker.io"
 
 
@@ -28,13 +33,15 @@ def entries(release: dict) -> list:
 
 def split(ref: str) -> tuple:
     """(registry, path, tag) of an image reference. A name without a registry is on Docker Hub, whose
-    single-name images are `library/<name>`; a reference without a tag is `latest`."""
-    name, tag = ref, "latest"
+    single-name images are `library/<name>`; a reference without a tag is `latest`; a digest stays with the tag
+    (`v1@sha256:...`), or is the tag (`@sha256:...`) when there is no other."""
+    name, tag, digest = ref, "latest", ""
     if "@" in name:
         name, _sep, digest = name.partition("@")
         tag = "@" + digest
-    elif ":" in name.rsplit("/", 1)[-1]:
+    if ":" in name.rsplit("/", 1)[-1]:
         name, _sep, tag = name.rpartition(":")
+        tag = f"{tag}@{digest}" if digest else tag
     first, _sep, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
         return first, rest, tag
@@ -62,9 +69,20 @@ def on_registry(ref: str, mirror: str) -> bool:
     return normal(ref).startswith(mirror.rstrip("/") + "/")
 
 
-def values_at(form: str, ref: str, mirror: str):
-    """What the chart's key of that form holds for the image (mirrored when a mirror is set)."""
+def values_at(form: str, ref: str, mirror: str, suffix: str = ""):
+    """What the chart's key of that form holds for the image (mirrored when a mirror is set); `suffix` is what the
+    chart appends to the key's tag prefix (form `name` only)."""
     registry, path, tag = split(mirrored(ref, mirror) if mirror else ref)
+    if suffix and form != "name":
+        raise ValueError(f"a tag suffix ({suffix}) is for form `name` only, not {form!r}")
+    if form == "name":
+        namespace, _sep, name = path.rpartition("/")
+        out = {"registry": registry, "repository": namespace, "name": name}
+        if not suffix:
+            return {**out, "tag": tag}
+        if not tag.endswith(suffix) or tag == suffix:
+            raise ValueError(f"{ref}: its tag does not end in the chart's suffix {suffix}")
+        return {**out, "tagPrefix": tag[:-len(suffix)]}
     if form == "registry":
         return {"registry": registry, "repository": path, "tag": tag}
     if form == "repository":
@@ -102,15 +120,17 @@ def _chart_default(values: dict, keys: tuple) -> str:
     return ""
 
 
-def find(values, top=None, path=()):
+def find(values, top=None, path=(), suffixes=None):
     """Every image reference in a chart's (coalesced) values: (key path, reference or "" when the chart's
     templates decide it, the map or string found). A map with an empty repository and a `name` is built
-    from the chart-wide registry, namespace and tag keys (`imageRegistry`/`imageNamespace`, Strimzi's
-    `defaultImageRegistry`/`defaultImageRepository`/`defaultImageTag`)."""
+    from the chart-wide registry, namespace and tag keys (`imageRegistry`/`imageNamespace`). In a chart with
+    Strimzi's chart-wide keys (`defaultImageRegistry`/`defaultImageRepository`/`defaultImageTag`), a map with a
+    `name` is always `registry/repository/name` (each part defaulting to the chart-wide key), and a `tagPrefix` gets
+    the suffix its templates append: `suffixes` (dotted key path -> suffix), none where it is not given."""
     top = values if top is None else top
     if isinstance(values, dict):
         if "repository" in values and not isinstance(values.get("repository"), (dict, list)):
-            yield path, _resolve(values, top), values
+            yield path, _resolve(values, top, (suffixes or {}).get(".".join(path), "")), values
             return
         if "image" in values and "registry" in values and isinstance(values.get("image"), str):
             ref = f"{values['registry']}/{values['image']}" if values.get("registry") else values["image"]
@@ -122,10 +142,10 @@ def find(values, top=None, path=()):
                 if value.strip():
                     yield here, value.strip(), value
             elif isinstance(value, (dict, list)):
-                yield from find(value, top, here)
+                yield from find(value, top, here, suffixes)
     elif isinstance(values, list):
         for i, item in enumerate(values):
-            yield from find(item, top, path + (str(i),))
+            yield from find(item, top, path + (str(i),), suffixes)
 
 
 def _with_tag(ref: str, tag) -> str:
@@ -136,7 +156,19 @@ def _with_tag(ref: str, tag) -> str:
     return ref
 
 
-def _resolve(image: dict, top: dict) -> str:
+def _strimzi_style(image: dict, top: dict) -> bool:
+    return bool(image.get("name")) and "defaultImageRepository" in top
+
+
+def _resolve(image: dict, top: dict, suffix: str = "") -> str:
+    if _strimzi_style(image, top):
+        parts = (image.get("registry") or top.get("defaultImageRegistry") or "",
+                 image.get("repository") or top.get("defaultImageRepository") or "", image["name"])
+        ref = "/".join(str(p).strip("/") for p in parts if p)
+        if image.get("digest"):
+            return f"{ref}@{image['digest']}"
+        tag = image.get("tag") or f"{image.get('tagPrefix') or top.get('defaultImageTag') or ''}{suffix}"
+        return _with_tag(ref, tag)
     repo = image.get("repository") or ""
     registry = image.get("registry") or ""
     tag = image.get("tag")

@@ -262,7 +262,8 @@ class Unit:
         out: dict = {}
         for i, entry in enumerate(_images.entries(release)):
             if entry.get("at"):
-                out = deep_merge(out, _images.nest(entry["at"], _images.values_at(entry["form"], self.image_ref(release, i), "")))
+                out = deep_merge(out, _images.nest(entry["at"], _images.values_at(
+                    entry["form"], self.image_ref(release, i), "", entry.get("tag_suffix", ""))))
         return out
 
     def images(self, release: dict) -> list:

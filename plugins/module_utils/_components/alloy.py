@@ -41,10 +41,7 @@ def config(u) -> str:
 
 
 def alloy(u, release: dict) -> dict:
-    image = u.image(release)
-    registry, _sep, repository = image["repository"].partition("/")
-    return {
-        "image": {"registry": registry, "repository": repository, "tag": image["tag"]},
+    return {   # its images (Alloy and the config reloader) come from platform/components.yml (Unit.image_values)
         "controller": {"type": "daemonset"},
         "alloy": {"configMap": {"create": True, "content": config(u)}, "mounts": {"varlog": True},
                   "resources": u.resources()},

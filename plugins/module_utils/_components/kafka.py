@@ -33,19 +33,11 @@ def kafka_version(u, release: dict) -> str:
     return version
 
 
-def _image_parts(ref: dict) -> tuple:
-    """registry, repository and name of an image such as quay.io/strimzi/operator (the chart's image keys)."""
-    registry, _sep, rest = ref["repository"].partition("/")
-    repository, _sep, name = rest.rpartition("/")
-    return registry, repository, name
-
-
 def strimzi(u, release: dict) -> dict:
-    """The operator chart: it watches its own namespace (the platform's) only; every image it runs comes from the
-    operator image's registry and repository, so `air_gap.image_registry` moves them all."""
-    image = u.image(release)
-    registry, repository, _name = _image_parts(image)
-    values = {"defaultImageRegistry": registry, "defaultImageRepository": repository, "defaultImageTag": image["tag"]}
+    """The operator chart: it watches its own namespace (the platform's) only. Every image it runs or hands on is set
+    through the chart's own image maps from platform/components.yml (Unit.image_values), so `air_gap.image_registry`
+    moves each of them."""
+    values = {}
     if u.enabled("kube_prometheus_stack"):
         values["dashboards"] = {"enabled": True, "namespace": u.config["cluster"]["monitoring_namespace"]}
     return values

@@ -9,18 +9,13 @@ Probe and PrometheusRule in every namespace (no release label needed: each compo
 monitor, _platform.monitor_node). Alertmanager routes to core-config's `alert_receiver`, or to no receiver at all
 (the chart's `null`): never a webhook nobody listens on. Grafana logs its admin in from the `grafana` credential
 set, serves grafana.<domain> and reads Prometheus and Loki through the data sources its consumption declares; it
-loads the dashboards shipped as ConfigMaps labelled grafana_dashboard in any namespace.
+loads the dashboards shipped as ConfigMaps labelled grafana_dashboard in any namespace. Every image (the subcharts'
+too) is set through the chart's keys from platform/components.yml (Unit.image_values).
 """
 from __future__ import annotations
 
 LONGHORN_STORAGE_CLASS = "longhorn"
 NULL_RECEIVER = "null"    # the chart's receiver that sends nowhere
-
-
-def _image(u, release: dict, index: int) -> dict:
-    ref = u.image(release, index)
-    registry, _sep, repository = ref["repository"].partition("/")
-    return {"registry": registry, "repository": repository, "tag": ref["tag"]}
 
 
 def storage_size(u) -> str:
@@ -58,10 +53,8 @@ def kube_prometheus_stack(u, release: dict) -> dict:
     values = {
         # The CRDs are applied by the collection (`crds: apply`); helm runs with --skip-crds.
         "crds": {"enabled": True, "upgradeJob": {"enabled": False}},
-        "prometheusOperator": {"image": _image(u, release, 1)},
         "prometheus": {"prometheusSpec": {
             **spec,
-            "image": _image(u, release, 0),
             "retention": u.setting("retention"),
             "resources": u.resources(),
             "storageSpec": {"volumeClaimTemplate": {"spec": {
@@ -70,17 +63,16 @@ def kube_prometheus_stack(u, release: dict) -> dict:
         }},
         "alertmanager": {
             "config": alertmanager_config(u),
-            "alertmanagerSpec": {"image": _image(u, release, 2),
-                                 "resources": {"requests": {"cpu": "25m", "memory": "64Mi"}}},
+            "alertmanagerSpec": {"resources": {"requests": {"cpu": "25m", "memory": "64Mi"}}},
         },
         "grafana": {
-            "image": _image(u, release, 3),
             "admin": {"existingSecret": u.own_secret(), "userKey": "admin-user", "passwordKey": "admin-password"},
             # Both data sources name their Services in full (the wiring check reads them).
             "sidecar": {"datasources": {"defaultDatasourceEnabled": False},
                         "dashboards": {"enabled": True, "label": "grafana_dashboard", "labelValue": "1",
                                        "searchNamespace": "ALL"}},
             "additionalDataSources": datasources(u),
+            "testFramework": {"enabled": False},   # a `helm test` hook, which the collection never runs
         },
     }
     if u.enabled("traefik"):

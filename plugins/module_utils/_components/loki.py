@@ -21,12 +21,9 @@ def storage_size(u) -> str:
 
 
 def loki(u, release: dict) -> dict:
-    image = u.image(release)
-    registry, _sep, repository = image["repository"].partition("/")
     return {
         "deploymentMode": "Monolithic",
         "loki": {
-            "image": {"registry": registry, "repository": repository, "tag": image["tag"]},
             "auth_enabled": False,
             "commonConfig": {"replication_factor": 1},
             "storage": {"type": "filesystem"},
@@ -40,8 +37,10 @@ def loki(u, release: dict) -> dict:
             "resources": u.resources(),
             "persistence": {"enabled": True, "size": storage_size(u), "storageClass": LONGHORN_STORAGE_CLASS},
         },
-        # One process: no gateway in front, no memcached caches (8 GiB and 1 GiB by default), no canary, no test.
+        # One process: no gateway in front, no memcached caches (8 GiB and 1 GiB by default), no canary, no test, no
+        # rules sidecar (the collection ships no Loki rules). Its images come from platform/components.yml.
         "gateway": {"enabled": False},
+        "sidecar": {"rules": {"enabled": False}},
         "chunksCache": {"enabled": False},
         "resultsCache": {"enabled": False},
         "lokiCanary": {"enabled": False},

@@ -178,12 +178,11 @@ def test_the_support_bundle_holds_no_credential_value(api, tmp_path):
 
 # The stand-ins' next versions (in the lab's chart mirror) and the newer collection's manifest that names them.
 NEXT = {
-    "cloudnative-pg": ("0.29.0", "0.29.1", [("cloudnative-pg:1.30.0", "cloudnative-pg:1.30.1"),
-                                            ('"Cluster:clusters"', '"Backup:backups" "Cluster:clusters"'),
+    "cloudnative-pg": ("0.29.0", "0.29.1", [('"Cluster:clusters"', '"Backup:backups" "Cluster:clusters"'),
                                             ("appVersion: 1.30.0", "appVersion: 1.30.1")]),
     # Nessie's pods take 20 s to be ready: the upgrade is killed while it waits for them.
-    "nessie": ("0.108.4", "0.108.5", [("    metadata: {labels: {{ toJson $labels }}}",
-                                       '    metadata: {labels: {{ toJson $labels }}, annotations: {lab.openlakes.io/ready-delay: "20s"}}')]),
+    "nessie": ("0.108.4", "0.108.5", [("  replicas: {{ .Values.replicaCount }}\n",
+                                       '  replicas: {{ .Values.replicaCount }}\n  podAnnotations: {lab.openlakes.io/ready-delay: "20s"}\n')]),
     "minio": ("5.4.0", "5.4.1", []),
     "trino": ("1.42.2", "1.42.3", []),
 }
@@ -221,11 +220,14 @@ def newer(lab, tmp_path_factory):
     for chart, (old, new, edits) in NEXT.items():
         src = tmp / "charts" / chart
         shutil.copytree(REPO / "tests" / "standin-charts" / chart, src)
+        matched = set()
         for path in [src / "Chart.yaml", *sorted((src / "templates").glob("*.yaml"))]:
             body = path.read_text().replace(f"version: {old}", f"version: {new}")
             for a, b in edits:
+                matched |= {a} if a in body else set()
                 body = body.replace(a, b)
             path.write_text(body)
+        assert matched == {a for a, _b in edits}, f"{chart}: an edit matches nothing in the stand-in"
         subprocess.run([str(REPO / ".lab" / "bin" / "helm"), "package", str(src), "--destination", str(mirror)],
                        check=True, capture_output=True)
         packaged.append(mirror / f"{chart}-{new}.tgz")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from openlakes_lab.charts import standins
 
 from ..conftest import REPO
 from .test_site_lab import recap
@@ -65,7 +66,7 @@ def upstream(lab, tmp_path_factory):
     """The stand-ins as a helm repository on 127.0.0.1 (in this process: nothing to stop but a thread)."""
     root = tmp_path_factory.mktemp("upstream")
     helm = str(lab["bin"] / "helm")
-    for chart in sorted(p for p in STANDINS.iterdir() if (p / "Chart.yaml").exists()):
+    for chart in standins():
         subprocess.run([helm, "package", str(chart), "--destination", str(root)], check=True, capture_output=True)
     subprocess.run([helm, "repo", "index", str(root)], check=True, capture_output=True)
     handler = functools.partial(QuietHandler, directory=str(root))
@@ -102,15 +103,13 @@ def test_the_bundle_holds_every_pinned_chart_verified_and_every_image(lab, upstr
     # The image half, by its list: what every rendered stand-in names and what the upstream values data hold.
     from ansible_collections.openlakes.core.plugins.module_utils import _images
 
-    from ..lab.test_standins import PENDING, rendered_images
+    from ..lab.test_standins import rendered_images
 
     def helm(*args):
         return subprocess.run([str(lab["bin"] / "helm"), *args], capture_output=True, text=True, check=True)
 
     listed = {i["source"] for i in manifest["images"]}
     for rel in plan["releases"]:
-        if rel["name"] in PENDING:
-            continue   # images not listed yet (images_pending): the mirror is refused while they are enabled
         rendered = {_images.normal(i) for i in rendered_images(helm, work, rel)}
         upstream_data = {_images.normal(ref) for _p, ref in found_images(rel) if ref}
         assert rendered <= listed, (rel["name"], sorted(rendered - listed))
@@ -149,9 +148,6 @@ def air_gapped_config(work: Path) -> Path:
     for key in ("certificate_file", "key_file"):
         uc[key] = str((base / uc[key]).resolve())
     data["air_gap"] = {"chart_mirror": str(work / "fresh-mirror"), "image_registry": REGISTRY}
-    # The image mirror is refused while a component whose images are not listed yet is on (images_pending).
-    for name in values_configs.images_pending():
-        data.setdefault("components", {}).setdefault(name, {})["enabled"] = False
     path = work / "core-config.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -224,19 +220,13 @@ def test_site_deploys_from_the_fresh_mirror_with_every_image_on_the_mirror(lab, 
     summary = res.stdout[res.stdout.rfind("TASK [openlakes.core.summary : Summary]"):res.stdout.rfind("PLAY RECAP")]
     actions = re.findall(r"^\s+- '\s+([a-z-]+)\s+release\s+(ok|failed|skipped)\s+(\w+)", summary, re.M)
     print("releases: " + ", ".join(f"{n} {o} {a}" for n, o, a in actions))
-    pending = values_configs.images_pending()
-    plan = values_configs.plan(values_configs.without(values_configs.configs()["lab"][0], pending))
+    plan = values_configs.plan(values_configs.configs()["lab"][0])
     assert {n for n, _o, _a in actions} == {r["name"] for r in plan["releases"]}
-    # Pods of the components left out (their images are not listed yet) may still run from an earlier site run.
-    left_out = {r["name"] for c in pending for r in values_configs._config.load_manifest()["components"][c].get("releases", [])}
     assert all(o == "ok" for _n, o, _a in actions), actions
     core = client.CoreV1Api(api)
     images = {}
     for ns in sorted({r["namespace"] for r in plan["releases"]}):
         for pod in core.list_namespaced_pod(ns).items:
-            labels = pod.metadata.labels or {}
-            if labels.get("app.kubernetes.io/instance") in left_out or any(k.startswith("strimzi.io/") for k in labels):
-                continue
             for c in (pod.spec.containers or []) + (pod.spec.init_containers or []):
                 images[c.image] = f"{ns}/{pod.metadata.name}"
     off = {i: where for i, where in images.items() if not i.startswith(REGISTRY + "/")}

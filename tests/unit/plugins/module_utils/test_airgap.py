@@ -74,6 +74,11 @@ def test_the_lists_hold_every_upstream_chart_and_every_image_once():
     hooks = {i["source"] for i in images if i["hook"] == "test"}
     assert hooks == {"docker.io/library/busybox:latest", "docker.io/library/alpine:3.17"}
     assert _airgap.collisions(images) == []
+    # A tag pinned by digest (Alloy's config reloader) is pushed under its tag and pulled by its digest.
+    reloader = next(i for i in images if "prometheus-config-reloader:v0.91.0@" in i["source"])
+    assert reloader["path"] == "prometheus-operator/prometheus-config-reloader:v0.91.0"
+    assert _airgap.pull_ref(reloader) == ("quay.io/prometheus-operator/prometheus-config-reloader@sha256:"
+                                          "7d9e4eea5f1139e602508871f422b0116c60e87c662f3dcd234d5ab60cd0d8c1")
     assert _airgap.collisions([{"source": "docker.io/a/b:1", "path": "a/b:1"},
                                {"source": "quay.io/a/b:1", "path": "a/b:1"}]) == [
         "docker.io/a/b:1 and quay.io/a/b:1 would both be a/b:1 in the mirror"]

@@ -105,14 +105,26 @@ def test_a_broker_image_that_is_not_a_strimzi_kafka_tag_stops_the_plan():
 
 
 def test_air_gap_moves_every_strimzi_image():
+    """Each image map of the operator chart is set, on the mirror: the operator's own, those it hands the entity
+    operator, Kafka, Connect, MirrorMaker 2, the exporter, Cruise Control, the bridge and Connect builds."""
     mirrored = copy.deepcopy(CONFIGS["lab"][0])
-    mirrored["air_gap"]["image_registry"] = "registry.internal:5000"   # past the config check (images pending)
+    mirrored["air_gap"]["image_registry"] = "registry.internal:5000"
     rel = releases(mirrored)
-    assert rel["strimzi"]["values"] == {"defaultImageRegistry": "registry.internal:5000", "defaultImageRepository": "strimzi",
-                                        "defaultImageTag": "1.2.0",
-                                        "dashboards": {"enabled": True, "namespace": "openlakes-monitoring"}}
+    values = rel["strimzi"]["values"]
+    operator = {"registry": "registry.internal:5000", "repository": "strimzi", "name": "operator", "tag": "1.2.0"}
+    kafka = {"registry": "registry.internal:5000", "repository": "strimzi", "name": "kafka", "tagPrefix": "1.2.0"}
+    assert {k: values[k]["image"] for k in ("topicOperator", "userOperator", "kafkaInit")} == dict.fromkeys(
+        ("topicOperator", "userOperator", "kafkaInit"), operator)
+    assert values["image"] == operator
+    for key in ("kafka", "kafkaConnect", "kafkaMirrorMaker2", "kafkaExporter", "cruiseControl"):
+        assert values[key]["image"] == kafka, key
+    assert values["kafkaBridge"]["image"]["tag"] == "1.1.0"
+    assert {values[k]["image"]["name"] for k in ("kanikoExecutor", "buildah", "mavenBuilder")} == {
+        "kaniko-executor", "buildah", "maven-builder"}
+    assert "defaultImageRegistry" not in values   # one mechanism: the image maps, not the chart-wide defaults
+    assert values["dashboards"] == {"enabled": True, "namespace": "openlakes-monitoring"}
     assert rel["kafka"]["values"]["kafka"]["image"] == "registry.internal:5000/strimzi/kafka:1.2.0-kafka-4.3.1"
-    assert releases(LAB)["strimzi"]["values"]["defaultImageRegistry"] == "quay.io"
+    assert releases(LAB)["strimzi"]["values"]["image"]["registry"] == "quay.io"
 
 
 class StubUnit(_platform.Unit):

@@ -28,7 +28,7 @@ from ansible_collections.openlakes.core.plugins.module_utils import _config, _im
 
 sys.path.insert(0, str(Path(__file__).parent))
 import values_configs  # noqa: E402
-from test_values_upstream import coalesce  # noqa: E402
+from test_values_upstream import coalesce, upstream  # noqa: E402
 
 MIRROR = values_configs.MIRROR
 MANIFEST = _config.load_manifest()
@@ -47,10 +47,12 @@ def plans():
 
 
 def chart_defaults(release: dict) -> dict:
+    """The chart's default values, with each subchart's own (tests/upstream-charts/<chart>/<version>/charts/) under
+    its key, as helm coalesces them."""
     chart = release["chart"]
-    folder = Path(chart["path"]) if chart.get("path") else \
-        values_configs.REPO / "tests" / "upstream-charts" / chart["name"] / str(chart["version"])
-    return yaml.safe_load((folder / "values.yaml").read_text()) or {}
+    if chart.get("path"):
+        return yaml.safe_load((Path(chart["path"]) / "values.yaml").read_text()) or {}
+    return upstream(chart)[0]
 
 
 def unused(keys, path: tuple) -> bool:
@@ -60,11 +62,14 @@ def unused(keys, path: tuple) -> bool:
 
 def found_images(release: dict, defaults=None, unused_keys=None):
     """(key path, reference) of every image the release's values (over the chart's defaults) deploy, except keys
-    the release lists under `images_unused`."""
+    the release lists under `images_unused`. A key whose chart appends a suffix to its tag prefix (Strimzi's
+    -kafka-<version>) gets the suffix its `images` entry declares (`tag_suffix`), none otherwise."""
+    decl = RELEASE_DECL.get(release["name"]) or {}
     if unused_keys is None:
-        unused_keys = RELEASE_DECL[release["name"]].get("images_unused")
+        unused_keys = decl.get("images_unused")
+    suffixes = {e["at"]: e["tag_suffix"] for e in _images.entries(decl) if e.get("at") and e.get("tag_suffix")}
     merged = coalesce(chart_defaults(release) if defaults is None else defaults, copy.deepcopy(release["values"]))
-    return [(path, ref) for path, ref, _f in _images.find(merged) if not unused(unused_keys, path)]
+    return [(path, ref) for path, ref, _f in _images.find(merged, suffixes=suffixes) if not unused(unused_keys, path)]
 
 
 def left_public(release: dict, mirror: str, **kw) -> list:
@@ -102,15 +107,6 @@ def images_of(plan: dict, name: str) -> list:
 
 
 NAMES = sorted(by_release(plans()[0]))
-# Releases whose images are not listed yet (`images_pending` in platform/components.yml): named, skipped, and
-# air_gap.image_registry is refused while they are enabled (test_config's case "air gap with images pending").
-PENDING = {r["name"]: r["images_pending"] for c in MANIFEST["components"].values() for r in c.get("releases") or []
-           if r.get("images_pending")}
-
-
-def _not_pending(name):
-    if name in PENDING:
-        pytest.skip(f"{name}: images pending ({PENDING[name]})")
 
 
 def test_every_release_of_every_implemented_component_is_checked():
@@ -121,7 +117,6 @@ def test_every_release_of_every_implemented_component_is_checked():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_image_is_left_on_a_public_registry_when_a_mirror_is_set(name):
-    _not_pending(name)
     release = by_release(plans()[0])[name]
     problems = left_public(release, MIRROR)
     assert not problems, "; ".join(problems)
@@ -129,7 +124,6 @@ def test_no_image_is_left_on_a_public_registry_when_a_mirror_is_set(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_image_the_values_deploy_is_listed(name):
-    _not_pending(name)
     plan = plans()[1]
     listed = {i["source"] for i in images_of(plan, name)}
     problems = unlisted(by_release(plan)[name], listed)
@@ -141,8 +135,8 @@ def test_every_listed_image_is_set_where_it_says_and_mirrored(name):
     """Each `at` holds the image (the chart's key is right, and the plan set it), on the mirror; an image its
     builder places is in the values, mirrored; an image the chart hard-codes says which hook it belongs to."""
     plan = plans()[0]
-    values = by_release(plan)[name]["values"]
-    deployed = {_images.normal(ref) for _p, ref in found_images(by_release(plan)[name]) if ref}
+    found = dict(found_images(by_release(plan)[name]))
+    deployed = {_images.normal(ref) for ref in found.values() if ref}
     for image in images_of(plan, name):
         assert image["image"] == _images.mirrored(image["source"], MIRROR)
         if image["set_by"] == "builder":
@@ -151,11 +145,8 @@ def test_every_listed_image_is_set_where_it_says_and_mirrored(name):
         if image["set_by"] == "chart":
             assert image["hook"], f"{name}: {image['source']} has neither `at` (its values key) nor `hook`"
             continue
-        found = values
-        for part in image["at"].split("."):
-            found = found[part]
-        got = found if isinstance(found, str) else next(ref for _p, ref, _f in _images.find({"x": found}))
-        assert _images.normal(got) == image["image"], (name, image["at"], got)
+        got = found.get(tuple(image["at"].split(".")))
+        assert got and _images.normal(got) == image["image"], (name, image["at"], got)
 
 
 def test_a_release_that_leaves_an_image_public_is_named_with_its_key():
@@ -182,14 +173,27 @@ def test_a_release_that_leaves_an_image_public_is_named_with_its_key():
         "pin it in platform/components.yml"]
 
 
+def strimzi_defaults() -> dict:
+    return {"defaultImageRegistry": "quay.io", "defaultImageRepository": "strimzi", "defaultImageTag": "1.2.0",
+            "image": {"name": "operator", "registry": "", "repository": "", "tag": ""}}
+
+
 def test_references_are_split_as_a_container_runtime_reads_them():
     assert _images.split("redis:7.4.6") == ("docker.io", "library/redis", "7.4.6")
     assert _images.split("longhornio/longhorn-ui:v1.12.1") == ("docker.io", "longhornio/longhorn-ui", "v1.12.1")
     assert _images.split("registry.internal:5000/a/b") == ("registry.internal:5000", "a/b", "latest")
     assert _images.split("localhost/x@sha256:ab") == ("localhost", "x", "@sha256:ab")
-    strimzi = {"defaultImageRegistry": "quay.io", "defaultImageRepository": "strimzi", "defaultImageTag": "1.2.0",
-               "image": {"name": "operator", "registry": "", "repository": "", "tag": ""}}
-    assert [ref for _p, ref, _f in _images.find(strimzi)] == ["quay.io/strimzi/operator:1.2.0"]
+    assert _images.split("quay.io/a/b:v1@sha256:ab") == ("quay.io", "a/b", "v1@sha256:ab")
+    assert _images.mirrored("quay.io/a/b:v1@sha256:ab", "m.local:5000") == "m.local:5000/a/b:v1@sha256:ab"
+    assert _images.values_at("name", "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", "m.local:5000", "-kafka-4.3.1") == {
+        "registry": "m.local:5000", "repository": "strimzi", "name": "kafka", "tagPrefix": "1.2.0"}
+    with pytest.raises(ValueError, match="does not end in the chart's suffix -kafka-4.2.0"):
+        _images.values_at("name", "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1", "", "-kafka-4.2.0")
+    kafka = {**strimzi_defaults(), "kafka": {"image": {"registry": "m:5000", "repository": "strimzi", "name": "kafka",
+                                                       "tagPrefix": "1.2.0"}}}
+    assert [ref for p, ref, _f in _images.find(kafka, suffixes={"kafka.image": "-kafka-4.3.1"}) if p == ("kafka", "image")] \
+        == ["m:5000/strimzi/kafka:1.2.0-kafka-4.3.1"]
+    assert [ref for _p, ref, _f in _images.find(strimzi_defaults())] == ["quay.io/strimzi/operator:1.2.0"]
     assert _images.mirrored("quay.io/jetstack/cert-manager-webhook:v1.21.1", "m.local:5000/mirror/") == \
         "m.local:5000/mirror/jetstack/cert-manager-webhook:v1.21.1"
     assert _images.on_registry("m.local:5000/mirror/x:1", "m.local:5000/mirror")
