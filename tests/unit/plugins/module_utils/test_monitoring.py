@@ -107,8 +107,8 @@ def test_each_component_ships_its_dashboards_for_the_sidecar():
         (doc,) = [json.loads(v) for v in cm["data"].values()]
         assert doc["uid"] == f"openlakes-{uid}" and doc["panels"]
         for p in doc["panels"]:
-            assert p["datasource"]["uid"] in uids and all(t["expr"] and t["datasource"]["uid"] in uids
-                                                         for t in p["targets"])
+            assert p["datasource"]["uid"] in uids
+            assert all(t["expr"] and t["datasource"]["uid"] in uids for t in p["targets"])
         ids = [p["id"] for p in doc["panels"]]
         assert len(ids) == len(set(ids))
     overview = json.loads(next(iter(DASHBOARD_MAPS["kube_prometheus_stack"][0]["data"].values())))
