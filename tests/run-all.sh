@@ -28,7 +28,12 @@ tier_sanity() {
 }
 
 tier_unit() {
-  pytest -q -p no:cacheprovider tests/unit
+  # promtool (the real Prometheus rule checker) for the monitoring tests, built once per pinned version
+  # (lab/build-promtool.sh) into the lab cache, like the lab's binaries.
+  local start promtool; start=$(date +%s)
+  promtool=$(lab/build-promtool.sh) || return 1
+  echo "[unit] promtool ready in $(( $(date +%s) - start ))s ($promtool)"
+  OPENLAKES_PROMTOOL=$promtool pytest -q -p no:cacheprovider tests/unit
 }
 
 tier_datapath() {

@@ -25,7 +25,7 @@ import copy
 import os
 from dataclasses import dataclass, field
 
-from . import _images, _plan, _secrets
+from . import _images, _monitoring, _plan, _secrets
 
 CLUSTER_DOMAIN = "cluster.local"
 INGRESS_CLASS = "traefik"
@@ -372,7 +372,13 @@ class Unit:
                 "metadata": {"name": f"openlakes-{self.name.replace('_', '-')}", "namespace": ns,
                              "labels": {"app.kubernetes.io/part-of": "openlakes", "openlakes.io/component": self.name}},
                 "spec": {"selector": {"matchLabels": dict(selector)}, "namespaceSelector": {"matchNames": [ns]},
-                         endpoints: [{"port": decl["port"], "path": decl["path"], **endpoint}]}}
+                         endpoints: [{"port": decl["port"], "path": decl["path"], **endpoint,
+                                      # Every sample names its component and layer (the overview dashboard's rows).
+                                      "relabelings": [
+                                          {"action": "replace", "targetLabel": "openlakes_component",
+                                           "replacement": self.name},
+                                          {"action": "replace", "targetLabel": "openlakes_layer",
+                                           "replacement": self.comp["layer"]}]}]}}
 
     def consumers(self, what: str) -> list:
         """Enabled components that consume an account of this one (`database`, `grants`, `user`): [(name, declaration)]."""
@@ -485,13 +491,18 @@ MONITOR_PREFIX = "monitors/"
 
 
 def monitor_node(inp: Inputs, unit: Unit, unit_mod) -> dict | None:
-    """The component's monitors (its unit's `monitors(u)`), an object set of the component's own layer that waits
-    for the release bringing the monitoring CRDs; that release is pulled into the earliest slice that has one
-    (_assign_slices). None when layer 08's kube_prometheus_stack is off or the unit has no monitors."""
-    hook = getattr(unit_mod, "monitors", None)
-    if hook is None or not inp.enabled(MONITORING):
+    """The component's monitoring objects: its monitors (its unit's `monitors(u)`), its alerting rules
+    (`alerts(u)`: one PrometheusRule) and its Grafana dashboards (`dashboards(u)`: ConfigMaps), an object set of the
+    component's own layer that waits for the release bringing the monitoring CRDs; that release is pulled into the
+    earliest slice that has one (_assign_slices). None when layer 08's kube_prometheus_stack is off or the unit has
+    none of them."""
+    if not inp.enabled(MONITORING):
         return None
-    objects = hook(unit)
+    objects = list(getattr(unit_mod, "monitors", lambda _u: [])(unit))
+    rules = getattr(unit_mod, "alerts", lambda _u: [])(unit)
+    if rules:
+        objects.append(_monitoring.prometheus_rule(unit, rules))
+    objects += getattr(unit_mod, "dashboards", lambda _u: [])(unit)
     if not objects:
         return None
     crds = next(r["name"] for r in inp.manifest["components"][MONITORING]["releases"] if r.get("crds"))

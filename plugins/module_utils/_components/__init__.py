@@ -5,7 +5,9 @@
 Private to this collection.
 
 Each module defines `RELEASES` (release name -> values builder `f(unit, release) -> dict`) and may define
-`objects(unit, build_values) -> list` (object nodes: node labels, Secrets from controller-side files).
+`objects(unit, build_values) -> list` (object nodes: node labels, Secrets from controller-side files), and, for
+layer 08, `monitors(unit)`, `alerts(unit)` and `dashboards(unit)` (its ServiceMonitor or PodMonitor, alerting rules
+and Grafana dashboards: _monitoring, rendered only while kube_prometheus_stack is on).
 Modules are found by name, so adding a component adds a file here and touches nothing else.
 """
 from __future__ import annotations

@@ -6,6 +6,7 @@ SCRAM listener that the bootstrap Service serves, and one KafkaUser per consumin
 from __future__ import annotations
 
 from .._platform import PlanError, Unit
+from .. import _monitoring as m
 
 CLUSTER = "kafka"                 # the Kafka resource: Strimzi names its Services kafka-kafka-bootstrap, -brokers
 NODE_POOL = "dual"                # every node both broker and controller: pods kafka-dual-<id>
@@ -127,6 +128,40 @@ def kafka(u, release: dict) -> dict:
 def monitors(u) -> list:
     """Strimzi's metrics reporter on every broker (metricsConfig in the Kafka, on when layer 08 is)."""
     return [u.monitor({"strimzi.io/cluster": CLUSTER, "strimzi.io/kind": "Kafka"})]
+
+
+def alerts(u) -> list:
+    """Under-replicated and offline partitions (the brokers' ReplicaManager and KafkaController gauges, through
+    Strimzi's metrics reporter)."""
+    return [
+        m.alert("OpenLakesKafkaUnderReplicatedPartitions",
+                "sum by (namespace) (kafka_server_replicamanager_underreplicatedpartitions) > 0",
+                "Kafka has under-replicated partitions",
+                "{{ $value }} partitions in {{ $labels.namespace }} have fewer in-sync replicas than replicas.",
+                for_="10m"),
+        m.alert("OpenLakesKafkaOfflinePartitions",
+                "max by (namespace) (kafka_controller_kafkacontroller_offlinepartitionscount) > 0",
+                "Kafka has offline partitions",
+                "{{ $value }} partitions in {{ $labels.namespace }} have no leader: they can be neither read nor written.",
+                for_="2m", severity="critical"),
+    ]
+
+
+def dashboards(u) -> list:
+    """Brokers: partitions, leaders, replication, controller, throughput."""
+    return [m.dashboard(u, "kafka", "Kafka brokers", [
+        m.panel("Active controllers", "sum(kafka_controller_kafkacontroller_activecontrollercount)", "stat"),
+        m.panel("Offline partitions", "max(kafka_controller_kafkacontroller_offlinepartitionscount)", "stat"),
+        m.panel("Under-replicated partitions", "sum(kafka_server_replicamanager_underreplicatedpartitions)", "stat"),
+        m.panel("Partitions", "sum(kafka_server_replicamanager_partitioncount)", "stat"),
+        m.panel("Messages in", "sum by (pod) (rate(kafka_server_brokertopicmetrics_messagesinpersec_total[5m]))",
+                unit="short", legend="{{pod}}"),
+        m.panel("Bytes in", "sum by (pod) (rate(kafka_server_brokertopicmetrics_bytesinpersec_total[5m]))",
+                unit="Bps", legend="{{pod}}"),
+        m.panel("Bytes out", "sum by (pod) (rate(kafka_server_brokertopicmetrics_bytesoutpersec_total[5m]))",
+                unit="Bps", legend="{{pod}}"),
+        m.panel("Leaders per broker", "sum by (pod) (kafka_server_replicamanager_leadercount)", legend="{{pod}}"),
+    ])]
 
 
 RELEASES = {"strimzi": strimzi, "kafka": kafka}

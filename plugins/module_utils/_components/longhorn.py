@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from .._platform import INGRESS_CLASS, PlanError
+from .. import _monitoring as m
 
 
 def longhorn(u, release: dict) -> dict:
@@ -53,6 +54,39 @@ def objects(u, build_values: bool) -> list:
 def monitors(u) -> list:
     """longhorn-manager's metrics on every node (volumes, nodes, disks)."""
     return [u.monitor({"app": "longhorn-manager"})]
+
+
+def alerts(u) -> list:
+    """A volume degraded (a replica lost, rebuilding) or faulted (no healthy replica): Longhorn 1.12 reports the
+    robustness as a `state` label whose series is 1."""
+    return [
+        m.alert("OpenLakesLonghornVolumeDegraded", 'max by (volume, pvc, pvc_namespace) '
+                '(longhorn_volume_robustness{state="degraded"}) == 1', "A Longhorn volume is degraded",
+                "Volume {{ $labels.volume }} ({{ $labels.pvc_namespace }}/{{ $labels.pvc }}) has fewer healthy "
+                "replicas than it asks for.", for_="10m"),
+        m.alert("OpenLakesLonghornVolumeFaulted", 'max by (volume, pvc, pvc_namespace) '
+                '(longhorn_volume_robustness{state="faulted"}) == 1', "A Longhorn volume is faulted",
+                "Volume {{ $labels.volume }} ({{ $labels.pvc_namespace }}/{{ $labels.pvc }}) has no healthy replica.",
+                for_="2m", severity="critical"),
+    ]
+
+
+def dashboards(u) -> list:
+    """Volumes' robustness, size and I/O; nodes' and disks' storage."""
+    return [m.dashboard(u, "longhorn", "Longhorn", [
+        m.panel("Volumes healthy", 'sum(longhorn_volume_robustness{state="healthy"})', "stat"),
+        m.panel("Volumes degraded", 'sum(longhorn_volume_robustness{state="degraded"})', "stat"),
+        m.panel("Volumes faulted", 'sum(longhorn_volume_robustness{state="faulted"})', "stat"),
+        m.panel("Nodes ready", 'sum(longhorn_node_status{condition="ready"})', "stat"),
+        m.panel("Volume used / capacity", "max by (volume) (longhorn_volume_actual_size_bytes) / "
+                "max by (volume) (longhorn_volume_capacity_bytes)", unit="percentunit", legend="{{volume}}"),
+        m.panel("Volume read throughput", "sum by (volume) (longhorn_volume_read_throughput)", unit="Bps",
+                legend="{{volume}}"),
+        m.panel("Volume write throughput", "sum by (volume) (longhorn_volume_write_throughput)", unit="Bps",
+                legend="{{volume}}"),
+        m.panel("Disk usage", "sum by (node, disk) (longhorn_disk_usage_bytes) / "
+                "sum by (node, disk) (longhorn_disk_capacity_bytes)", unit="percentunit", legend="{{node}} {{disk}}"),
+    ])]
 
 
 RELEASES = {"longhorn": longhorn}

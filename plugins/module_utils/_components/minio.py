@@ -7,6 +7,7 @@ collection."""
 from __future__ import annotations
 
 from .._platform import INGRESS_CLASS, MIB, PlanError, Unit
+from .. import _monitoring as m
 
 STORAGE_CLASS = "openlakes-minio-local"
 COLD_TIER_NAME = "COLD"
@@ -149,6 +150,37 @@ def monitors(u) -> list:
     (no Ingress routes it), and the metrics hold no object data: they are public (MINIO_PROMETHEUS_AUTH_TYPE, the
     chart's metrics.serviceMonitor.public) rather than a bearer token signed with the root key."""
     return [u.monitor({"app": "minio", "release": "minio"})]
+
+
+def alerts(u) -> list:
+    """A drive or a server offline (MinIO's v2 cluster metrics, the same figures on every server: max)."""
+    return [
+        m.alert("OpenLakesMinIODriveOffline", "max by (namespace) (minio_cluster_drive_offline_total) > 0",
+                "A MinIO drive is offline",
+                "{{ $value }} of MinIO's drives are offline in {{ $labels.namespace }}: erasure coding still serves "
+                "the data, one more lost drive per set may not.", for_="5m", severity="critical"),
+        m.alert("OpenLakesMinIONodeOffline", "max by (namespace) (minio_cluster_nodes_offline_total) > 0",
+                "A MinIO server is offline", "{{ $value }} MinIO servers are offline in {{ $labels.namespace }}.",
+                for_="5m", severity="critical"),
+    ]
+
+
+def dashboards(u) -> list:
+    """Throughput, requests, errors, drives and capacity."""
+    return [m.dashboard(u, "minio", "MinIO", [
+        m.panel("Drives online", "max(minio_cluster_drive_online_total)", "stat"),
+        m.panel("Drives offline", "max(minio_cluster_drive_offline_total)", "stat"),
+        m.panel("Servers offline", "max(minio_cluster_nodes_offline_total)", "stat"),
+        m.panel("Usable free", "max(minio_cluster_capacity_usable_free_bytes)", "stat", unit="bytes"),
+        m.panel("S3 received", "sum(rate(minio_s3_traffic_received_bytes[5m]))", unit="Bps"),
+        m.panel("S3 sent", "sum(rate(minio_s3_traffic_sent_bytes[5m]))", unit="Bps"),
+        m.panel("S3 requests by API", "sum by (api) (rate(minio_s3_requests_total[5m]))", unit="reqps",
+                legend="{{api}}"),
+        m.panel("S3 errors (4xx, 5xx)", "sum(rate(minio_s3_requests_4xx_errors_total[5m])) + "
+                "sum(rate(minio_s3_requests_5xx_errors_total[5m]))", unit="reqps"),
+        m.panel("Usable capacity used", "1 - max(minio_cluster_capacity_usable_free_bytes) / "
+                "max(minio_cluster_capacity_usable_total_bytes)", unit="percentunit"),
+    ])]
 
 
 RELEASES = {"minio-volumes": minio_volumes, "minio-cold": minio_cold, "minio": minio, "minio-setup": minio_setup}

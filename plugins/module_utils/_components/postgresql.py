@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from .._platform import Unit
+from .. import _monitoring as m
 
 LONGHORN_STORAGE_CLASS = "longhorn"
 READ_ONLY_ROLE = "pg_read_all_data"
@@ -46,6 +47,39 @@ def postgresql(u, release: dict) -> dict:
 def monitors(u) -> list:
     """The exporter CloudNativePG runs in every instance of the cluster."""
     return [u.monitor({"cnpg.io/cluster": "postgresql"})]
+
+
+REPLICATION_LAG_SECONDS = 300
+
+
+def alerts(u) -> list:
+    """An instance whose exporter cannot reach PostgreSQL, a replica behind its primary (CloudNativePG's own
+    collector and its default `pg_replication` query)."""
+    return [
+        m.alert("OpenLakesPostgreSQLDown", "cnpg_collector_up == 0", "A PostgreSQL instance is down",
+                "CloudNativePG's exporter in {{ $labels.namespace }}/{{ $labels.pod }} cannot reach PostgreSQL.",
+                for_="5m", severity="critical"),
+        m.alert("OpenLakesPostgreSQLReplicationLag", f"cnpg_pg_replication_lag > {REPLICATION_LAG_SECONDS}",
+                "A PostgreSQL replica lags behind its primary",
+                "{{ $labels.namespace }}/{{ $labels.pod }} replays {{ $value | humanizeDuration }} behind the primary.",
+                for_="10m"),
+    ]
+
+
+def dashboards(u) -> list:
+    """Instances, replication, connections and database sizes."""
+    return [m.dashboard(u, "postgresql", "PostgreSQL", [
+        m.panel("Instances up", "sum(cnpg_collector_up)", "stat"),
+        m.panel("Streaming replicas", "max(cnpg_pg_replication_streaming_replicas)", "stat"),
+        m.panel("Replicas in recovery", "sum(cnpg_pg_replication_in_recovery)", "stat"),
+        m.panel("Max replication lag", "max(cnpg_pg_replication_lag)", "stat", unit="s"),
+        m.panel("Replication lag", "max by (pod) (cnpg_pg_replication_lag)", unit="s", legend="{{pod}}"),
+        m.panel("Connections by database", "sum by (datname) (cnpg_backends_total)", legend="{{datname}}"),
+        m.panel("Database size", "max by (datname) (cnpg_pg_database_size_bytes)", unit="bytes",
+                legend="{{datname}}"),
+        m.panel("Longest transaction", "max by (datname) (cnpg_backends_max_tx_duration_seconds)", unit="s",
+                legend="{{datname}}"),
+    ])]
 
 
 RELEASES = {"cnpg-operator": cnpg_operator, "postgresql": postgresql}

@@ -14,6 +14,7 @@ LoadSparkDefaults, the ConfigMap mounted at SPARK_CONF_DIR), so a SparkApplicati
 from __future__ import annotations
 
 from .._platform import INGRESS_CLASS
+from .. import _monitoring as m
 
 CONFIG_MAP = "openlakes-spark-defaults"
 CONF_DIR = "/etc/openlakes/spark"
@@ -122,6 +123,21 @@ def spark(u, release: dict) -> dict:
 def monitors(u) -> list:
     """The operator's controller (applications submitted, running, failed; its work queue)."""
     return [u.monitor({"app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller"})]
+
+
+def dashboards(u) -> list:
+    """Applications through the operator: submitted, running, succeeded, failed; executors."""
+    return [m.dashboard(u, "spark", "Spark", [
+        m.panel("Running applications", "sum(spark_application_running_count)", "stat"),
+        m.panel("Running executors", "sum(spark_executor_running_count)", "stat"),
+        m.panel("Failed submissions", "sum(spark_application_failed_submission_count)", "stat"),
+        m.panel("Applications failed", "sum(spark_application_failure_count)", "stat"),
+        m.panel("Submitted per hour", "sum(increase(spark_application_submit_count[1h]))"),
+        m.panel("Succeeded per hour", "sum(increase(spark_application_success_count[1h]))"),
+        m.panel("Failed per hour", "sum(increase(spark_application_failure_count[1h]))"),
+        m.panel("Executors succeeded per hour", "sum(increase(spark_executor_success_count[1h]))"),
+        m.panel("Executors failed per hour", "sum(increase(spark_executor_failure_count[1h]))"),
+    ])]
 
 
 RELEASES = {"spark-operator": spark_operator, "spark": spark}

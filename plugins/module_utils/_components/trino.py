@@ -19,6 +19,7 @@ over plain HTTP, it lets a user name alone in (the data path tier showed it), wh
 from __future__ import annotations
 
 from .._platform import HEAP_PERCENT, INGRESS_CLASS, MIB, quantity_bytes
+from .. import _monitoring as m
 
 PG_CATALOG = "postgresql"
 RAW_CATALOG = "raw"
@@ -137,6 +138,24 @@ def monitors(u) -> list:
     return [u.monitor({"app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": "trino"},
                       basicAuth={"username": {"name": secret, "key": admin[0]},
                                  "password": {"name": secret, "key": admin[1]}})]
+
+
+QUERY_MANAGER = "trino_execution_name_QueryManager_"    # Trino's QueryManager MBean, as its /metrics names it
+
+
+def dashboards(u) -> list:
+    """Queries: running, queued, started, failed (the coordinator's QueryManager)."""
+    q = QUERY_MANAGER
+    return [m.dashboard(u, "trino", "Trino queries", [
+        m.panel("Running queries", f"sum({q}RunningQueries)", "stat"),
+        m.panel("Queued queries", f"sum({q}QueuedQueries)", "stat"),
+        m.panel("Failed queries (1m)", f"sum({q}FailedQueries_OneMinute_Count)", "stat"),
+        m.panel("Completed queries (1m)", f"sum({q}CompletedQueries_OneMinute_Count)", "stat"),
+        m.panel("Running and queued", f"sum({q}RunningQueries) + sum({q}QueuedQueries)", legend="running + queued"),
+        m.panel("Started per minute", f"sum({q}StartedQueries_OneMinute_Count)"),
+        m.panel("Failed per minute", f"sum({q}FailedQueries_OneMinute_Count)"),
+        m.panel("Failed since start", f"sum({q}FailedQueries_TotalCount)"),
+    ])]
 
 
 RELEASES = {"trino": trino}

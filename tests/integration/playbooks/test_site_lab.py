@@ -30,6 +30,10 @@ LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  
                  "apicurio -> postgresql  database role (provider side)"]
 LAYER08_LINKS = ["kube_prometheus_stack -> kube_prometheus_stack  service prometheus",
                  "kube_prometheus_stack -> loki  service http", "alloy -> loki  service http"]
+# Each component's alerting rules (a PrometheusRule) and Grafana dashboards (ConfigMaps), from its own unit.
+ALERTING = ["kube_prometheus_stack", "longhorn", "minio", "postgresql", "kafka"]
+DASHBOARDS = {"kube_prometheus_stack": "platform-overview", "longhorn": "longhorn", "minio": "minio",
+              "postgresql": "postgresql", "trino": "trino", "spark": "spark", "kafka": "kafka"}
 MONITORED = ["longhorn", "traefik", "minio", "postgresql", "nessie", "spark", "trino", "kafka", "apicurio", "loki", "alloy",
              "statsd_exporter"]
 RUNS: dict = {}
@@ -311,3 +315,27 @@ def test_every_monitor_exists_and_selects_its_targets(api):
             assert core.list_namespaced_pod(ns, label_selector=selector).items, (name, selector)
         rows.append(f"{name}: {mon['kind']} {ns}/{mon['metadata']['name']} port {ep['port']} path {ep['path']}")
     print("\nmonitors:\n  " + "\n  ".join(rows))
+
+
+def test_every_alert_rule_and_dashboard_is_in_the_cluster(api):
+    """Layer 08 on: each component's PrometheusRule is in the cluster with its alerts, and each dashboard is a
+    ConfigMap carrying the label Grafana's sidecar loads, in the component's namespace."""
+    from kubernetes import client
+
+    core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
+    rows = []
+    for name in ALERTING:
+        (rule,) = custom.list_cluster_custom_object("monitoring.coreos.com", "v1", "prometheusrules",
+                                                    label_selector=f"openlakes.io/component={name}")["items"]
+        alerts = [r["alert"] for g in rule["spec"]["groups"] for r in g["rules"]]
+        assert alerts and all(a.startswith("OpenLakes") for a in alerts), (name, alerts)
+        rows.append(f"{name}: PrometheusRule {rule['metadata']['namespace']}/{rule['metadata']['name']} "
+                    f"({', '.join(alerts)})")
+    for name, uid in DASHBOARDS.items():
+        maps = core.list_config_map_for_all_namespaces(
+            label_selector=f"openlakes.io/component={name},grafana_dashboard=1").items
+        assert [m.metadata.name for m in maps] == [f"openlakes-dashboard-{uid}"], (name, maps)
+        doc = json.loads(next(iter(maps[0].data.values())))
+        assert doc["panels"], name
+        rows.append(f"{name}: dashboard {maps[0].metadata.namespace}/{maps[0].metadata.name} ({len(doc['panels'])} panels)")
+    print("\nalerts and dashboards:\n  " + "\n  ".join(rows))

@@ -30,3 +30,20 @@ def test_etcd_module_matches_the_pin():
 
 def test_every_tool_is_pinned():
     assert set(pins()) >= {"KUBERNETES_VERSION", "ETCD_VERSION", "KWOK_VERSION", "HELM_VERSION", "HELM3_VERSION"}
+
+
+def test_promtool_module_matches_the_prometheus_the_platform_runs():
+    """promtool is built from the Prometheus module of the version kube-prometheus-stack's Prometheus image runs
+    (module v0.MMM.P is Prometheus v3.MM.P), so the rules are checked by the parser that will evaluate them."""
+    import re
+
+    import yaml
+
+    gomod = (REPO / "lab" / "promtool" / "go.mod").read_text()
+    (module,) = re.findall(r"^\tgithub.com/prometheus/prometheus (v0\.3\d\d\.\d+)\b", gomod, re.M)
+    assert "\ntool github.com/prometheus/prometheus/cmd/promtool\n" in gomod
+    manifest = yaml.safe_load((REPO / "platform" / "components.yml").read_text())
+    (release,) = manifest["components"]["kube_prometheus_stack"]["releases"]
+    (image,) = [i for i in release["images"] if str(i).startswith("quay.io/prometheus/prometheus:")]
+    tag = re.match(r"quay.io/prometheus/prometheus:v3\.(\d+)\.(\d+)", image)
+    assert module == f"v0.3{int(tag.group(1)):02d}.{tag.group(2)}", (module, image)

@@ -38,7 +38,7 @@ def test_every_enabled_component_with_metrics_has_its_monitor(config):
     for name, decl in declared.items():
         node = nodes[f"monitors/{name}"]
         assert node["depends_on"][-1] == "kube-prometheus-stack" and node["layer"] == MANIFEST["components"][name]["layer"]
-        (mon,) = node["objects"]
+        (mon,) = [o for o in node["objects"] if o["kind"] in ("ServiceMonitor", "PodMonitor")]
         endpoints = mon["spec"]["endpoints" if decl["kind"] == "ServiceMonitor" else "podMetricsEndpoints"]
         assert mon["kind"] == decl["kind"] and (endpoints[0]["port"], endpoints[0]["path"]) == (decl["port"], decl["path"])
         assert mon["spec"]["selector"]["matchLabels"] and mon["metadata"]["namespace"] == node["namespace"]
@@ -107,6 +107,11 @@ def test_the_receiver_schema_refuses_a_receiver_without_a_destination():
     schema = _config.load_schema(MANIFEST)
     prop = schema["properties"]["components"]["properties"]["kube_prometheus_stack"]["properties"]["alert_receiver"]
     assert list(jsonschema.Draft202012Validator(prop).iter_errors({"name": "ops"}))
+    # Something besides a name is not a destination, nor is an empty list of them.
+    assert list(jsonschema.Draft202012Validator(prop).iter_errors({"name": "ops", "url": "https://x.example"}))
+    assert list(jsonschema.Draft202012Validator(prop).iter_errors({"name": "ops", "webhook_configs": []}))
+    assert not list(jsonschema.Draft202012Validator(prop).iter_errors(
+        {"name": "ops", "webhook_configs": [{"url": "https://alerts.example.com/hook"}]}))
     assert not list(jsonschema.Draft202012Validator(prop).iter_errors(None))
 
 
