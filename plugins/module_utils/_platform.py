@@ -118,8 +118,13 @@ class Inputs:
         storage = self.config["storage"]
         return bool(storage["cold_nas"]["enabled"] and storage["tiering"]["cold_after_days"] > 0)
 
+    def cold_tier_on(self) -> bool:
+        """The cold MinIO on /cold-nas runs: for tiering, or as the target of the backups (components.backup)."""
+        backups = self.enabled("backup") and (self.config.get("components") or {}).get("backup", {}).get("target", "cold") == "cold"
+        return bool(self.config["storage"]["cold_nas"]["enabled"] and (self.tiering_on() or backups))
+
     def included(self, release: dict) -> bool:
-        return release.get("role") != "cold-tier" or self.tiering_on()
+        return release.get("role") != "cold-tier" or self.cold_tier_on()
 
     def bucket(self, ref: str) -> str:
         """A grant's bucket: `main` and `notebooks` are core-config's buckets, anything else literal."""

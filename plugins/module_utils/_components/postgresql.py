@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 from .._platform import Unit
+from . import backup
 
 LONGHORN_STORAGE_CLASS = "longhorn"
+CLUSTER = "postgresql"   # the Cluster (fullnameOverride): its Services are postgresql-rw/-ro (provides.services)
 READ_ONLY_ROLE = "pg_read_all_data"
 
 
@@ -22,7 +24,7 @@ def postgresql(u, release: dict) -> dict:
     dbs = [r for r in roles if r["name"]]
     data = u.comp["provides"]["databases"]["data_database"]
     return {
-        "fullnameOverride": "postgresql",
+        "fullnameOverride": CLUSTER,
         "type": "postgresql",
         "mode": "standalone",
         "version": {"postgresql": "16"},
@@ -38,6 +40,8 @@ def postgresql(u, release: dict) -> dict:
                        **({"inRoles": [READ_ONLY_ROLE]} if r["access"] == "read" else {})} for r in roles],
             # The database for the platform's own data (what Trino's postgresql catalog reads, a CDC source).
             "initdb": {"database": data, "owner": data},
+            # WAL archived by the barman-cloud plugin when backups are on (components.backup, _components/backup.py).
+            "plugins": backup.cluster_plugins(u),
         },
         "databases": [{"name": db["name"], "owner": db["user"], "ensure": "present"} for db in dbs],
     }
@@ -45,7 +49,7 @@ def postgresql(u, release: dict) -> dict:
 
 def monitors(u) -> list:
     """The exporter CloudNativePG runs in every instance of the cluster."""
-    return [u.monitor({"cnpg.io/cluster": "postgresql"})]
+    return [u.monitor({"cnpg.io/cluster": CLUSTER})]
 
 
 RELEASES = {"cnpg-operator": cnpg_operator, "postgresql": postgresql}

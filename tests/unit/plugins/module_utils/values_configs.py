@@ -49,6 +49,12 @@ def _variants(base: dict) -> dict:
     for name in images_pending():
         plain.setdefault("components", {})[name] = {"enabled": False}
     out["no-tls-no-tiering-mirror-auto"] = plain
+    # Backups to the cold tier without tiering: the cold MinIO runs for the backups alone.
+    bk = copy.deepcopy(base)
+    bk["storage"]["tiering"] = {"cold_after_days": 0}
+    bk.setdefault("components", {}).update({"cert_manager": {"enabled": True},
+                                            "backup": {"enabled": True, "schedule": "0 30 1 * * *", "retention_days": 7}})
+    out["backup-cold-no-tiering"] = bk
     out["air-gap-everything"] = everything(base, "")
     return out
 
