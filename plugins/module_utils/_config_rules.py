@@ -494,7 +494,7 @@ def backup_target(ctx):
     elif not ctx.get("storage", "cold_nas", "enabled"):
         yield base + ("target",), ("backups to the cold tier need it: enable storage.cold_nas (the NFS export the cold "
                                    "MinIO serves)")
-    for key, what in (("minio_mirror", "mirroring MinIO's buckets"), ("longhorn", "Longhorn volume backups")):
+    for key, what in (("minio_mirror", "mirroring MinIO's buckets"), ("longhorn", "backing up Longhorn volumes")):
         if ctx.was_given(*base, key) and ctx.get(*base, key) is not None:
             yield base + (key,), (f"{what} is not built in this version of openlakes.core; remove "
                                   f"components.backup.{key} (PostgreSQL is backed up; see docs/design.md, Backup and "

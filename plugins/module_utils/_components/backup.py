@@ -92,7 +92,8 @@ def objects(u, build_values: bool) -> list:
 def spec(u) -> dict:
     """What playbooks/backup.yml and restore.yml act on: the Cluster, the ObjectStore and the plugin."""
     return {"cluster": CLUSTER, "namespace": Unit(u.inp, "postgresql").ns, "object_store": OBJECT_STORE,
-            "plugin": PLUGIN, "destination": destination(u), "scheduled_backup": SCHEDULED}
+            "plugin": PLUGIN, "destination": destination(u), "scheduled_backup": SCHEDULED,
+            "retention": f"{u.setting('retention_days')}d", "schedule": u.setting("schedule")}
 
 
 RELEASES = {"barman-cloud": barman_cloud}

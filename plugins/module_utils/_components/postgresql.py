@@ -47,6 +47,12 @@ def postgresql(u, release: dict) -> dict:
     }
 
 
+def backups(u) -> list:
+    """What of PostgreSQL is backed up: the Cluster (every service's database), through the backup component's
+    ObjectStore when it is on."""
+    return [dict(backup.spec(Unit(u.inp, "backup")), kind="cloudnative-pg")] if u.enabled("backup") else []
+
+
 def monitors(u) -> list:
     """The exporter CloudNativePG runs in every instance of the cluster."""
     return [u.monitor({"cnpg.io/cluster": CLUSTER})]
