@@ -109,7 +109,7 @@ class FakeCustom:
         return copy.deepcopy(obj)
 
     def list_namespaced_custom_object(self, group, version, ns, plural):
-        return {"items": [copy.deepcopy(o) for (g, p, n, _), o in self.objects.items()
+        return {"items": [copy.deepcopy(o) for (g, p, n, _name), o in self.objects.items()
                           if (g, p, n) == (group, plural, ns)]}
 
     def create_namespaced_custom_object(self, group, version, ns, plural, body):
