@@ -40,7 +40,8 @@ def destination(u) -> str:
 
 
 def object_store(u) -> dict:
-    """The ObjectStore: the cold MinIO's backup prefix, this component's own keys, the retention."""
+    """The ObjectStore: the cold MinIO's backup prefix, this component's own keys, the retention. The ScheduledBackup
+    may exist before its Cluster (CloudNativePG waits for it; `immediate` is off)."""
     if u.setting("target") != "cold":
         raise PlanError("backup: only the cold tier is built as a backup target (components.backup.target: cold)")
     for key in ("minio_mirror", "longhorn"):   # refused by the config check; never accepted and ignored
@@ -78,15 +79,11 @@ def cluster_plugins(u) -> list:
     return [{"name": PLUGIN, "enabled": True, "isWALArchiver": True, "parameters": {"barmanObjectName": OBJECT_STORE}}]
 
 
-def objects(u, build_values: bool) -> list:
-    """The ObjectStore before the Cluster that archives into it (after the plugin's CRD and the MinIO user), and the
-    ScheduledBackup after the Cluster."""
-    store = {"name": "backup/object-store", "namespace": u.platform_ns, "depends_on": ["barman-cloud", "minio-setup"],
-             "before": ["postgresql"], "objects": [object_store(u)]}
-    schedule = {"name": "backup/scheduled-backup", "namespace": u.platform_ns,
-                "depends_on": ["postgresql", "backup/object-store"],
-                "objects": [scheduled_backup(u)]}
-    return [store, schedule]
+def postgresql_backup(u, release: dict) -> dict:
+    """The collection's openlakes-backup chart: the ObjectStore and the ScheduledBackup."""
+    store, sched = object_store(u), scheduled_backup(u)
+    return {"objectStore": {"name": store["metadata"]["name"], "spec": store["spec"]},
+            "scheduledBackup": {"name": sched["metadata"]["name"], "spec": sched["spec"]}}
 
 
 def spec(u) -> dict:
@@ -96,4 +93,4 @@ def spec(u) -> dict:
             "retention": f"{u.setting('retention_days')}d", "schedule": u.setting("schedule")}
 
 
-RELEASES = {"barman-cloud": barman_cloud}
+RELEASES = {"barman-cloud": barman_cloud, "postgresql-backup": postgresql_backup}

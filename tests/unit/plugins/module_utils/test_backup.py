@@ -29,23 +29,30 @@ def test_the_plan_backs_up_postgresql_to_the_cold_minio_with_its_own_user():
                     "scheduled_backup": "postgresql-scheduled", "retention": "7d", "schedule": "0 30 1 * * *"}
     plugin = NODES["barman-cloud"]
     assert plugin["namespace"] == "cnpg-system" and {"cnpg-operator", "cert-manager"} <= set(plugin["depends_on"])
-    store = NODES["backup/object-store"]["objects"][0]
-    assert store["kind"] == "ObjectStore" and store["spec"]["retentionPolicy"] == "7d"
+    backup = NODES["postgresql-backup"]
+    assert backup["chart"]["name"] == "openlakes-backup" and {"barman-cloud", "cnpg-operator"} <= set(backup["depends_on"])
+    store = backup["values"]["objectStore"]
+    assert store["name"] == "postgresql-backup" and store["spec"]["retentionPolicy"] == "7d"
     conf = store["spec"]["configuration"]
     assert conf["endpointURL"] == "http://minio-cold.openlakes.svc.cluster.local:9000"   # the cold MinIO, on /cold-nas
+    assert conf["destinationPath"] == "s3://openlakes-backups/postgresql/"
     assert conf["s3Credentials"]["accessKeyId"] == {"name": "openlakes-backup-credentials", "key": "s3-access-key"}
     assert "encryption" not in conf["wal"] and "encryption" not in conf["data"]   # MinIO without a KMS refuses SSE
-    # The Cluster archives its WAL into it, and waits for it; the ScheduledBackup comes after the Cluster.
+    # The Cluster archives its WAL into it, and waits for it.
     cluster = NODES["postgresql"]
     assert cluster["values"]["cluster"]["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "enabled": True,
                                                         "isWALArchiver": True,
                                                         "parameters": {"barmanObjectName": "postgresql-backup"}}]
-    assert "backup/object-store" in cluster["depends_on"]
-    sched = NODES["backup/scheduled-backup"]
-    assert "postgresql" in sched["depends_on"]
-    assert sched["objects"][0]["spec"] == {"schedule": "0 30 1 * * *", "backupOwnerReference": "self",
-                                           "immediate": False, "cluster": {"name": "postgresql"}, "method": "plugin",
-                                           "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}
+    assert "postgresql-backup" in cluster["depends_on"]
+    assert backup["values"]["scheduledBackup"] == {"name": "postgresql-scheduled", "spec": {
+        "schedule": "0 30 1 * * *", "backupOwnerReference": "self", "immediate": False,
+        "cluster": {"name": "postgresql"}, "method": "plugin",
+        "pluginConfiguration": {"name": "barman-cloud.cloudnative-pg.io"}}}
+    # The wiring check finds the cold MinIO's address and the backup Secret in this release's objects.
+    links = [w for w in PLAN["wiring"] if w["consumer"] == "backup"]
+    assert {w["what"] for w in links} == {"service cold-s3", "MinIO user (consumer side)", "MinIO user (provider side)"}
+    assert {r["name"] for w in links if w["what"] != "MinIO user (provider side)" for r in w["in_releases"]} == {
+        "barman-cloud", "postgresql-backup"}
     # Without tiering the cold MinIO still runs, for the backups; the backup user is the cold MinIO's, limited to
     # its prefix, and its bucket and prefix are made there.
     assert "minio-cold" in NODES
@@ -63,9 +70,9 @@ def test_the_plan_backs_up_postgresql_to_the_cold_minio_with_its_own_user():
 def test_without_backups_nothing_of_them_is_planned():
     plan = values_configs.plan(values_configs.configs()["lab"][0])
     names = {n["name"] for n in plan["nodes"]}
-    assert plan["backups"] == [] and not names & {"barman-cloud", "backup/object-store", "backup/scheduled-backup"}
+    assert plan["backups"] == [] and not names & {"barman-cloud", "postgresql-backup"}
     cluster = next(n for n in plan["nodes"] if n["name"] == "postgresql")
-    assert cluster["values"]["cluster"]["plugins"] == []
+    assert cluster["values"]["cluster"]["plugins"] == [] and "postgresql-backup" not in cluster["depends_on"]
     with pytest.raises(_backup.BackupError, match="enable components.backup"):
         _backup.item_of(plan["backups"])
 
