@@ -10,8 +10,9 @@ What is backed up comes from the plan (`backups`: each component's unit declares
 - `take`: a `Backup` (method `plugin`) of the Cluster, waited on until its `status.phase` is `completed` (or it
   fails, with the operator's `status.error`).
 - `listing`: every `Backup` of the Cluster with its phase, start and stop times, backup ID and WAL range (the
-  Backup's status), and the object store's recovery window (the ObjectStore's status); sizes are what the object
-  store holds under each backup's directory when a listing is given (`sizes`), otherwise unknown.
+  Backup's status), and the object store's recovery window (the ObjectStore's status); each backup's size is what
+  the object store holds under its directory, read by a short Job in the cluster (`store_sizes`: `mc ls` with the
+  backup component's own user; the controller does not reach the store), otherwise unknown and said why.
 - `restore`: a NEW Cluster (a name no Cluster has, never the running one) bootstrapped by recovery from the chosen
   completed Backup through the plugin (`externalClusters[].plugin` with the ObjectStore and the origin's server
   name, `recoveryTarget.backupID`), with the origin's image, storage and resources; it archives nothing (no
@@ -90,12 +91,96 @@ def restore_object(item: dict, origin: dict, chosen: dict, new_name: str) -> dic
                          "parameters": {"barmanObjectName": item["object_store"], "serverName": item["cluster"]}}}]}}
 
 
+LISTER_MOUNT = "/secrets/store"
+LISTER_SECONDS = 120   # how long a listing may take before the sizes are reported unknown
+
+
+def lister_job(item: dict, name: str) -> dict:
+    """A Job that lists what the object store holds under the Cluster's base backups (`mc ls --recursive --json`),
+    with the backup component's own MinIO user; its keys reach mc on standard input, never as arguments."""
+    lst = item["lister"]
+    base = f"store/{lst['bucket']}/{lst['prefix']}{item['cluster']}/base/"
+    script = "\n".join([
+        "set -eu", "export MC_CONFIG_DIR=/tmp/mc", "umask 077",
+        f'printf "%s\\n%s\\n" "$(cat {LISTER_MOUNT}/{lst["access_key"]})" "$(cat {LISTER_MOUNT}/{lst["secret_key"]})" |'
+        f" mc alias set store {lst['endpoint']} --api S3v4 --path on >/dev/null",
+        f"mc ls --recursive --json {base}", ""])
+    labels = {"app.kubernetes.io/part-of": "openlakes", LABEL: "listing"}
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": item["namespace"], "labels": labels},
+            "spec": {"backoffLimit": 0, "activeDeadlineSeconds": 300, "ttlSecondsAfterFinished": 600,
+                     "template": {"metadata": {"labels": labels}, "spec": {
+                         "restartPolicy": "Never", "automountServiceAccountToken": False,
+                         "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000,
+                                             "fsGroup": 1000},
+                         "containers": [{"name": "list", "image": lst["image"], "command": ["/bin/sh", "-c", script],
+                                         "securityContext": {"allowPrivilegeEscalation": False,
+                                                             "readOnlyRootFilesystem": True,
+                                                             "capabilities": {"drop": ["ALL"]}},
+                                         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}},
+                                         "volumeMounts": [{"name": "keys", "mountPath": LISTER_MOUNT, "readOnly": True},
+                                                          {"name": "mc", "mountPath": "/tmp/mc"}]}],
+                         "volumes": [{"name": "keys", "secret": {"secretName": lst["secret"], "defaultMode": 0o440}},
+                                     {"name": "mc", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}}]}}}}
+
+
+def sizes_of(listing_log: str) -> dict:
+    """Bytes per backup ID from `mc ls --recursive --json` of `<server>/base/` (keys `<backupId>/<file>`)."""
+    import json
+
+    out: dict = {}
+    for text in listing_log.splitlines():
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            continue
+        key = str(entry.get("key") or "")
+        if entry.get("type") != "file" or not key or not isinstance(entry.get("size"), int):
+            continue
+        parts = key.split("/base/", 1)[-1].strip("/").split("/")
+        if len(parts) > 1:
+            out[parts[0]] = out.get(parts[0], 0) + entry["size"]
+    return out
+
+
 class Backups:
     def __init__(self, cluster, timeout: float = 1800, poll: float = 2.0):
         from kubernetes import client
 
         self.custom = client.CustomObjectsApi(cluster.api)
+        self.batch, self.core = client.BatchV1Api(cluster.api), client.CoreV1Api(cluster.api)
         self.timeout, self.poll = timeout, poll
+
+    def store_sizes(self, item: dict) -> tuple:
+        """(bytes per backup ID, "") from a listing Job in the cluster, or ({}, why not). The Job is removed."""
+        from kubernetes.client.rest import ApiException
+
+        if not item.get("lister"):
+            return {}, "no listing is declared for this store"
+        name = f"{item['cluster']}-backup-listing-{_now().strftime('%Y%m%d%H%M%S')}"
+        ns = item["namespace"]
+        if self._get(BARMAN, ns, "objectstores", item["object_store"]) is None:
+            return {}, "the ObjectStore does not exist"
+        saved, self.timeout = self.timeout, min(self.timeout, LISTER_SECONDS)
+        try:
+            self.batch.create_namespaced_job(ns, lister_job(item, name))
+            job = self._wait(lambda: self.batch.read_namespaced_job(name, ns),
+                             lambda j: bool(j.status.succeeded or j.status.failed), f"the listing Job {ns}/{name}")
+            pods = self.core.list_namespaced_pod(ns, label_selector=f"job-name={name}").items
+            log = self.core.read_namespaced_pod_log(pods[0].metadata.name, ns) if pods else ""
+            if job.status.failed:
+                return {}, f"the listing Job failed: {(log or '').strip()[-300:] or 'no log'}"
+            if not (log or "").strip():
+                return {}, "the listing Job printed nothing (the store holds no base backup, or its log is not served)"
+            return sizes_of(log), ""
+        except (ApiException, BackupError, IndexError) as exc:
+            return {}, f"the object store could not be listed: {getattr(exc, 'reason', None) or exc}"
+        finally:
+            self.timeout = saved
+            try:
+                self.batch.delete_namespaced_job(name, ns, propagation_policy="Background")
+            except ApiException:
+                pass
 
     # --- reading -----------------------------------------------------------------------
     def _get(self, group, ns: str, plural: str, name: str):
@@ -122,6 +207,7 @@ class Backups:
         window = ((store.get("status") or {}).get("serverRecoveryWindow") or {}).get(item["cluster"]) or {}
         rows = [row(b, sizes) for b in self.backups(item)]
         return {"cluster": item["cluster"], "namespace": item["namespace"], "destination": item["destination"],
+                "sizes_read": sizes is not None,
                 "first_recoverability_point": window.get("firstRecoverabilityPoint") or "",
                 "last_successful_backup": window.get("lastSuccessfulBackupTime") or "", "backups": rows,
                 "lines": [line(r) for r in rows] or ["no backup yet"]}

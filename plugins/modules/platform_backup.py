@@ -14,7 +14,9 @@ description:
   - C(action=backup) creates a C(Backup) (method C(plugin)) and waits until the operator reports it C(completed); a
     failed one fails the task with the operator's error. Then lists every backup.
   - C(action=list) lists every C(Backup) of the Cluster (scheduled and on demand) with its phase, time, backup ID and
-    WAL range, and the object store's recovery window.
+    WAL range, the object store's recovery window, and each backup's size in the object store, read by a short Job in
+    the cluster (mc, with the backup component's own MinIO user) that is removed afterwards; when the store cannot be
+    listed the sizes are unknown and the listing says why.
   - C(action=restore) creates a new Cluster bootstrapped by recovery from the chosen completed backup and waits until it
     is Ready. It never touches the running Cluster, refuses its name and any existing Cluster that is not the same
     restore; run again, it changes nothing.
@@ -109,7 +111,10 @@ def main():
             restored = ops.restore(item, p["backup"], p["restore_cluster"], module.check_mode)
             module.exit_json(changed=restored.pop("changed"), restored=restored)
         taken = ops.take(item, module.check_mode) if p["action"] == "backup" else None
-        listing = ops.listing(item)
+        sizes, why = ({}, "not read in check mode") if module.check_mode else ops.store_sizes(item)
+        listing = ops.listing(item, sizes)
+        if why:
+            listing["lines"].append(f"sizes: {why}")
         out = {"listing": listing}
         if taken is not None:
             out["taken"] = {k: v for k, v in taken.items() if k != "changed"}

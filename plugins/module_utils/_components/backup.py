@@ -88,9 +88,17 @@ def postgresql_backup(u, release: dict) -> dict:
 
 def spec(u) -> dict:
     """What playbooks/backup.yml and restore.yml act on: the Cluster, the ObjectStore and the plugin."""
+    user, grant = u.minio_user(), _grant(u)
+    minio = u.inp.manifest["components"]["minio"]
+    setup = next(r for r in minio["releases"] if r["name"] == minio["provides"]["grants"]["release"])
     return {"cluster": CLUSTER, "namespace": Unit(u.inp, "postgresql").ns, "object_store": OBJECT_STORE,
             "plugin": PLUGIN, "destination": destination(u), "scheduled_backup": SCHEDULED,
-            "retention": f"{u.setting('retention_days')}d", "schedule": u.setting("schedule")}
+            "retention": f"{u.setting('retention_days')}d", "schedule": u.setting("schedule"),
+            # What a listing Job needs to read the store with this component's own user: mc (the image of the
+            # release that makes MinIO users, already in the air-gap list), the endpoint, the bucket and prefix.
+            "lister": {"image": Unit(u.inp, "minio").image_ref(setup), "endpoint": u.service("minio", "cold-s3").url,
+                       "bucket": u.inp.bucket(grant["bucket"]), "prefix": grant["prefix"], "secret": user["secret"],
+                       "access_key": user["access_key"], "secret_key": user["secret_key"]}}
 
 
 RELEASES = {"barman-cloud": barman_cloud, "postgresql-backup": postgresql_backup}

@@ -12,7 +12,7 @@ import yaml
 import pytest
 
 from .test_day2_lab import flat, playbook, show
-from .test_site_lab import INVENTORY, recap, site
+from .test_site_lab import INVENTORY, recap, site, wiring
 
 CONFIG = INVENTORY.parent / "core-config.backup-test.yaml"
 NS = "openlakes"
@@ -45,6 +45,9 @@ def test_site_deploys_the_plugin_the_object_store_and_the_schedule(lab, api, con
     res = site(*config_file)
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
     assert all(r["failed"] == 0 for r in recap(res.stdout).values())
+    # The backup component's links, proven live: the cold MinIO's Service, its own MinIO user on both sides.
+    links = [w for w in wiring(res.stdout) if w.startswith("backup -> minio")]
+    assert len(links) == 3 and all(w.endswith("ok") for w in links), links
     custom = _custom(api)
     store = custom.get_namespaced_custom_object("barmancloud.cnpg.io", "v1", NS, "objectstores", "postgresql-backup")
     assert store["spec"]["configuration"]["endpointURL"].startswith("http://minio-cold.")

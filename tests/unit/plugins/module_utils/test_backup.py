@@ -26,7 +26,14 @@ def test_the_plan_backs_up_postgresql_to_the_cold_minio_with_its_own_user():
     assert ITEM == {"component": "postgresql", "kind": "cloudnative-pg", "cluster": "postgresql",
                     "namespace": "openlakes", "object_store": "postgresql-backup",
                     "plugin": "barman-cloud.cloudnative-pg.io", "destination": "s3://openlakes-backups/postgresql/",
-                    "scheduled_backup": "postgresql-scheduled", "retention": "7d", "schedule": "0 30 1 * * *"}
+                    "scheduled_backup": "postgresql-scheduled", "retention": "7d", "schedule": "0 30 1 * * *",
+                    "lister": {"image": "docker.io/pgsty/mc:RELEASE.2026-03-13T08-57-32Z",
+                               "endpoint": "http://minio-cold.openlakes.svc.cluster.local:9000",
+                               "bucket": "openlakes-backups", "prefix": "postgresql/",
+                               "secret": "openlakes-backup-credentials", "access_key": "s3-access-key",
+                               "secret_key": "s3-secret-key"}}
+    # The listing Job's image is one the air-gap list already holds.
+    assert ITEM["lister"]["image"] in {i["source"] for i in PLAN["images"]}
     plugin = NODES["barman-cloud"]
     assert plugin["namespace"] == "cnpg-system" and {"cnpg-operator", "cert-manager"} <= set(plugin["depends_on"])
     backup = NODES["postgresql-backup"]
@@ -212,3 +219,21 @@ def test_a_backup_not_completed_is_not_restored_from(monkeypatch):
     ops = _ops(FakeCustom([ORIGIN, STORE, running]), monkeypatch)
     with pytest.raises(_backup.BackupError, match="is running, not completed"):
         ops.restore(ITEM, running["metadata"]["name"], "restored", check=False)
+
+
+def test_sizes_come_from_the_object_store_listed_by_a_job_with_the_backup_user():
+    job = _backup.lister_job(ITEM, "postgresql-backup-listing-1")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    script = container["command"][2]
+    assert "mc ls --recursive --json store/openlakes-backups/postgresql/postgresql/base/" in script
+    assert "cat /secrets/store/s3-secret-key" in script and "| mc alias set store" in script   # keys on stdin only
+    assert job["spec"]["template"]["spec"]["volumes"][0]["secret"]["secretName"] == "openlakes-backup-credentials"
+    assert container["securityContext"]["readOnlyRootFilesystem"] and job["spec"]["backoffLimit"] == 0
+    log = "\n".join([
+        '{"status":"success","type":"file","size":1234,"key":"20261202T013000/data.tar.gz"}',
+        '{"status":"success","type":"file","size":100,"key":"20261202T013000/backup.info"}',
+        '{"status":"success","type":"folder","key":"20261201T020000/"}',
+        '{"status":"success","type":"file","size":7,"key":"20261201T020000/backup.info"}', "not json"])
+    sizes = _backup.sizes_of(log)
+    assert sizes == {"20261202T013000": 1334, "20261201T020000": 7}
+    assert _backup.line(_backup.row(OLD, {"20261201T020000": 7})).endswith("(scheduled, backup ID 20261201T020000, 7 bytes)")
