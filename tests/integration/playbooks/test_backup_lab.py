@@ -18,6 +18,7 @@ CONFIG = INVENTORY.parent / "core-config.backup-test.yaml"
 NS = "openlakes"
 CNPG = ("postgresql.cnpg.io", "v1")
 STATE: dict = {}
+OTHER_LAYERS = ("spark", "trino", "kafka", "apicurio", "kube_prometheus_stack", "loki", "alloy", "statsd_exporter")
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,9 @@ def config_file():
     config = yaml.safe_load((INVENTORY.parent / "core-config.yaml").read_text())
     config.setdefault("components", {}).update({"cert_manager": {"enabled": True},
                                                 "backup": {"enabled": True, "schedule": "0 0 2 * * *", "retention_days": 7}})
+    # Layer 01 alone (what backups concern): the other layers' components off, so site.yml deploys less.
+    for name in OTHER_LAYERS:
+        config["components"].setdefault(name, {})["enabled"] = False
     CONFIG.write_text(yaml.safe_dump(config, sort_keys=False))
     yield ["-e", f"openlakes_core_config_file={CONFIG}"]
     CONFIG.unlink()
