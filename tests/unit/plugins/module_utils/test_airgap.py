@@ -3,6 +3,7 @@ helm repository's upload API, the chart mirror check and the container runtime c
 lab's stand-in charts: tests/integration/playbooks/test_airgap_lab.py."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -22,9 +23,10 @@ PLAN = values_configs.plan(values_configs.configs()["lab+air-gap-everything"][0]
 
 
 def tgz(name: str, version: str) -> bytes:
-    """A chart archive as helm packages it (only Chart.yaml)."""
+    """A chart archive as helm packages it (only Chart.yaml), the same bytes on every call: gzip's header time is
+    fixed, so the test's second index (built anew) holds the same digests however slow the machine is."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
         data = yaml.safe_dump({"apiVersion": "v2", "name": name, "version": version}).encode()
         info = tarfile.TarInfo(f"{name}/Chart.yaml")
         info.size = len(data)
