@@ -17,6 +17,14 @@ judged from the custom resource as on a real cluster:
   `status.secretsResourceVersion.superuserSecretVersion` name the version of the Secret it read (no password is
   set anywhere: no PostgreSQL runs).
 - CloudNativePG `Database`: `status.applied` true once its Cluster is Ready.
+- CloudNativePG `Backup` (method `plugin`, as the barman-cloud plugin takes it): once its Cluster is Ready and
+  archives through the plugin into an `ObjectStore` that exists (the Cluster's `spec.plugins`), `status.phase`
+  `completed` with a backup ID, start and stop times, the WAL range and the destination; a Backup of a Cluster
+  without the plugin, or whose ObjectStore is missing, `failed` with the error CloudNativePG reports. No barman runs
+  and nothing is written: the datapath tier is where a real base backup is taken.
+- A Cluster bootstrapped by recovery through the plugin (`bootstrap.recovery.source` naming an `externalClusters`
+  entry with a `plugin`) is made like any other once its `recoveryTarget.backupID` is a completed Backup of that
+  server; otherwise it stays `Ready=False` (the operator's full-recovery Job would fail), with the reason.
 - Strimzi `Kafka` <c> with its `KafkaNodePool`s (label `strimzi.io/cluster: <c>`): per pool a StatefulSet
   `<c>-<pool>` of `spec.replicas` pods `<c>-<pool>-<i>` (Strimzi makes StrimziPodSets; kwok runs StatefulSets) with
   the claims `data-0-<c>-<pool>-<i>` of the pool's storage class and size, the Services `<c>-kafka-bootstrap` (a port
@@ -123,10 +131,11 @@ def reconcile_cluster(api, obj: dict) -> bool:
     ready = (live.status.ready_replicas or 0) if rolled else min(live.status.ready_replicas or 0,
                                                                   live.status.updated_replicas or 0)
     fault = (meta.get("labels") or {}).get(FAULT)
-    ok = ready >= instances and fault != "NotReady"
+    recovery = _recovery_problem(custom, ns, spec)
+    ok = ready >= instances and fault != "NotReady" and not recovery
     cond = {"type": "Ready", "status": "True" if ok else "False",
-            "reason": "ClusterIsReady" if ok else ("LabFault" if fault else "ClusterIsNotReady"),
-            "message": "Cluster is Ready" if ok else (f"fault {fault} injected" if fault else f"{ready}/{instances} instances ready")}
+            "reason": "ClusterIsReady" if ok else ("LabFault" if fault else "RecoveryFailed" if recovery else "ClusterIsNotReady"),
+            "message": "Cluster is Ready" if ok else (f"fault {fault} injected" if fault else recovery or f"{ready}/{instances} instances ready")}
     status = {"instances": instances, "readyInstances": ready, "conditions": [cond],
               "phase": "Cluster in healthy state" if ok else "Setting up primary",
               "writeService": f"{name}-rw", "readService": f"{name}-r",
@@ -161,6 +170,87 @@ def _secret_versions(core, ns: str, spec: dict) -> dict:
     return out
 
 
+BARMAN, BARMAN_VERSION = "barmancloud.cnpg.io", "v1"
+BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
+
+
+def _object_store(custom, ns: str, name: str):
+    from kubernetes.client.rest import ApiException
+
+    try:
+        return custom.get_namespaced_custom_object(BARMAN, BARMAN_VERSION, ns, "objectstores", name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _recovery_problem(custom, ns: str, spec: dict) -> str:
+    """Why a Cluster bootstrapped by recovery through the plugin cannot recover ("" when it can, or is no restore)."""
+    recovery = (spec.get("bootstrap") or {}).get("recovery") or {}
+    if not recovery.get("source"):
+        return ""
+    source = next((c for c in spec.get("externalClusters") or [] if c.get("name") == recovery["source"]), None)
+    plugin = (source or {}).get("plugin") or {}
+    if plugin.get("name") != BARMAN_PLUGIN:
+        return f"recovery source {recovery['source']} is not an external cluster served by {BARMAN_PLUGIN}"
+    params = plugin.get("parameters") or {}
+    if _object_store(custom, ns, params.get("barmanObjectName") or "") is None:
+        return f"ObjectStore {params.get('barmanObjectName')} not found"
+    wanted = (recovery.get("recoveryTarget") or {}).get("backupID")
+    done = [b for b in custom.list_namespaced_custom_object(GROUP, VERSION, ns, "backups").get("items", [])
+            if ((b.get("spec") or {}).get("cluster") or {}).get("name") == params.get("serverName")
+            and (b.get("status") or {}).get("phase") == "completed"]
+    if wanted and wanted not in {b["status"].get("backupId") for b in done}:
+        return f"no backup {wanted} of server {params.get('serverName')} in the object store"
+    if not done:
+        return f"no backup of server {params.get('serverName')} in the object store"
+    return ""
+
+
+def reconcile_backups(api, ready_clusters: set) -> None:
+    """Completes each Backup as the plugin would report it, once; a Backup it cannot take fails as CloudNativePG says."""
+    from kubernetes import client
+
+    custom = client.CustomObjectsApi(api)
+    for bk in custom.list_cluster_custom_object(GROUP, VERSION, "backups").get("items", []):
+        meta, spec = bk["metadata"], bk.get("spec") or {}
+        if (bk.get("status") or {}).get("phase") in ("completed", "failed"):
+            continue
+        ns, cluster = meta["namespace"], (spec.get("cluster") or {}).get("name")
+        if (ns, cluster) not in ready_clusters:
+            continue   # the operator waits for its Cluster
+        try:
+            cl = custom.get_namespaced_custom_object(GROUP, VERSION, ns, "clusters", cluster)
+        except Exception:  # noqa: BLE001 - gone meanwhile: the next round sees it
+            continue
+        plugin = next((p for p in (cl.get("spec") or {}).get("plugins") or []
+                       if p.get("name") == ((spec.get("pluginConfiguration") or {}).get("name"))), None)
+        store = _object_store(custom, ns, ((plugin or {}).get("parameters") or {}).get("barmanObjectName") or "")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if spec.get("method") != "plugin" or plugin is None or store is None:
+            status = {"phase": "failed", "method": spec.get("method") or "",
+                      "error": ("method plugin needs the Cluster's spec.plugins to name the plugin" if plugin is None
+                                else "ObjectStore not found") if spec.get("method") == "plugin" else
+                               "the lab plays only backups through the barman-cloud plugin"}
+        else:
+            backup_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime())   # barman's form of a backup ID
+            dest = ((store.get("spec") or {}).get("configuration") or {}).get("destinationPath", "")
+            status = {"phase": "completed", "method": "plugin", "backupId": backup_id, "serverName": cluster,
+                      "destinationPath": dest, "startedAt": now, "stoppedAt": now,
+                      "beginWal": "000000010000000000000002", "endWal": "000000010000000000000002",
+                      "pluginMetadata": {"name": BARMAN_PLUGIN}}
+        custom.patch_namespaced_custom_object_status(GROUP, VERSION, ns, "backups", meta["name"], {"status": status})
+        if status["phase"] == "completed":
+            window = {cluster: {"firstRecoverabilityPoint": now, "lastSuccessfulBackupTime": now}}
+            prior = ((store.get("status") or {}).get("serverRecoveryWindow") or {}).get(cluster) or {}
+            if prior.get("firstRecoverabilityPoint"):
+                window[cluster]["firstRecoverabilityPoint"] = prior["firstRecoverabilityPoint"]
+            custom.patch_namespaced_custom_object_status(BARMAN, BARMAN_VERSION, ns, "objectstores",
+                                                         store["metadata"]["name"],
+                                                         {"status": {"serverRecoveryWindow": window}})
+
+
 def reconcile_databases(api, ready_clusters: set) -> None:
     from kubernetes import client
 
@@ -183,6 +273,7 @@ def play_cnpg(api) -> None:
         if not obj["metadata"].get("deletionTimestamp") and reconcile_cluster(api, obj):
             ready.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
     reconcile_databases(api, ready)
+    reconcile_backups(api, ready)
 
 
 # --- Strimzi ---------------------------------------------------------------------------

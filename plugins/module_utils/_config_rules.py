@@ -469,6 +469,25 @@ def storage_tiers_not_built(ctx):
                                               "MinIO directly)")
 
 
+@rule
+def backup_target(ctx):
+    """components.backup: what is built (PostgreSQL to the cold tier) and what is refused with a sentence."""
+    if not ctx.enabled("backup"):
+        return
+    base = ("components", "backup")
+    if ctx.get(*base, "target") == "s3":
+        yield base + ("target",), ("an external S3 as the backup target is not built in this version of openlakes.core; "
+                                   "set target: cold (MinIO's cold tier on storage.cold_nas)")
+    elif not ctx.get("storage", "cold_nas", "enabled"):
+        yield base + ("target",), ("backups to the cold tier need it: enable storage.cold_nas (the NFS export the cold "
+                                   "MinIO serves)")
+    for key, what in (("minio_mirror", "mirroring MinIO's buckets"), ("longhorn", "backing up Longhorn volumes")):
+        if ctx.was_given(*base, key) and ctx.get(*base, key) is not None:
+            yield base + (key,), (f"{what} is not built in this version of openlakes.core; remove "
+                                  f"components.backup.{key} (PostgreSQL is backed up; see docs/design.md, Backup and "
+                                  f"restore)")
+
+
 def _cpu_cores(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)

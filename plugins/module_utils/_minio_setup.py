@@ -13,7 +13,9 @@ IAM policy documents it applies. Private to this collection.
      "buckets": [{"name": "openlakes", "versioning": True, "prefixes": ["raw/", "warehouse/"]}, ...],
      "users": [{"name": "nessie", "credentials_dir": "/secrets/nessie", "access_key_file": "s3-access-key",
                 "secret_key_file": "s3-secret-key",
-                "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}]}],
+                "grants": [{"bucket": "openlakes", "prefix": "warehouse/", "access": "readwrite"}],
+                "server": "hot"}],                        # "cold": the user and policy are the cold MinIO's
+     "cold_buckets": [{"name": "openlakes-backups", "prefixes": ["postgresql/"]}],   # on the cold MinIO
      "tiering": None | {"tier": "COLD", "bucket": "openlakes", "prefix": "openlakes/",
                         "transition_days": 30, "noncurrent": True}}
 
@@ -278,13 +280,26 @@ def script(spec: dict) -> str:
         doc = policy(u.get("grants") or [])
         pname = f"openlakes-{uname}"
         path = f'"$MC_CONFIG_DIR"/policy-{uname}.json'
+        server = u.get("server", "hot")
+        if server not in ("hot", "cold") or (server == "cold" and not cold):
+            raise SpecError(f"users[{i}].server: {server!r} is not a server of this spec (hot, or cold with spec.cold)")
+        alias = (cold if server == "cold" else hot)["alias"]
         lines += _heredoc(path, doc)
-        lines.append(f"policy_apply {hot['alias']} {pname} {path}")
-        lines.append(f"user_apply {hot['alias']} {_q(udir + '/' + akf)} {_q(udir + '/' + skf)} {pname}")
+        lines.append(f"policy_apply {alias} {pname} {path}")
+        lines.append(f"user_apply {alias} {_q(udir + '/' + akf)} {_q(udir + '/' + skf)} {pname}")
 
     if cold:
         lines += ["", "# The cold bucket: created only; its versioning is never touched."]
         lines.append(f"bucket {cold['alias']} {cold['bucket']}")
+        for i, b in enumerate(spec.get("cold_buckets") or []):
+            name = _check(_BUCKET, b.get("name"), f"cold_buckets[{i}].name")
+            lines.append(f"bucket {cold['alias']} {name}")
+            for j, prefix in enumerate(b.get("prefixes") or []):
+                if not prefix:
+                    raise SpecError(f"cold_buckets[{i}].prefixes[{j}]: empty")
+                lines.append(f"marker {cold['alias']} {name} {_q(_check(_PREFIX, prefix, f'cold_buckets[{i}].prefixes[{j}]'))}")
+    elif spec.get("cold_buckets"):
+        raise SpecError("cold_buckets need the cold MinIO (spec.cold)")
     if tiering:
         lines += _tiering(hot, cold, tiering, names)
     else:

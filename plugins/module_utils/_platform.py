@@ -118,8 +118,13 @@ class Inputs:
         storage = self.config["storage"]
         return bool(storage["cold_nas"]["enabled"] and storage["tiering"]["cold_after_days"] > 0)
 
+    def cold_tier_on(self) -> bool:
+        """The cold MinIO on /cold-nas runs: for tiering, or as the target of the backups (components.backup)."""
+        backups = self.enabled("backup") and (self.config.get("components") or {}).get("backup", {}).get("target", "cold") == "cold"
+        return bool(self.config["storage"]["cold_nas"]["enabled"] and (self.tiering_on() or backups))
+
     def included(self, release: dict) -> bool:
-        return release.get("role") != "cold-tier" or self.tiering_on()
+        return release.get("role") != "cold-tier" or self.cold_tier_on()
 
     def bucket(self, ref: str) -> str:
         """A grant's bucket: `main` and `notebooks` are core-config's buckets, anything else literal."""
@@ -430,7 +435,7 @@ def _chart(inp: Inputs, unit: Unit, rel: dict) -> dict:
 def plan(inp: Inputs, build_values: bool = True) -> dict:
     """The whole platform. With `build_values` false, values are not built (status: names, links, slices)."""
     comps, units = inp.manifest["components"], _units()
-    nodes, images = [], []
+    nodes, images, backups = [], [], []
     for name, comp in comps.items():
         if not inp.enabled(name):
             continue
@@ -462,6 +467,8 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         for obj in getattr(unit_mod, "objects", lambda _u, _b: [])(unit, build_values):
             nodes.append({"type": "objects", "component": name, "layer": comp["layer"], "depends_on": [],
                           "data_from": {}, **obj})
+        # What the component holds that is backed up, declared by its own unit (playbooks/backup.yml, restore.yml).
+        backups += [dict(b, component=name) for b in getattr(unit_mod, "backups", lambda _u: [])(unit)]
         monitors = monitor_node(inp, unit, unit_mod)
         if monitors:
             nodes.append(monitors)
@@ -480,7 +487,7 @@ def plan(inp: Inputs, build_values: bool = True) -> dict:
         raise PlanError(f"the platform's dependency graph is not valid: {exc}") from exc
     _assign_slices(nodes)
     return {"nodes": nodes, "slices": _slices(nodes), "credentials": credential_sets(inp),
-            "wiring": wiring(inp), "profile": inp.profile, "images": images, "volume_providers": volume_providers(inp),
+            "wiring": wiring(inp), "profile": inp.profile, "images": images, "backups": backups, "volume_providers": volume_providers(inp),
             "upgrade_rules": {r["name"]: r["upgrade"] for name, c in comps.items() if inp.enabled(name)
                               for r in c.get("releases", []) if r.get("upgrade")},
             "variables": sorted({src["variable"] for n in nodes for src in (n.get("data_from") or {}).values() if "variable" in src})}

@@ -82,6 +82,14 @@ wiring:
   returned: success
   type: list
   elements: dict
+backups:
+  description: >-
+    What the enabled components hold that is backed up, each declared by its own unit (C(backups(u))): per item its
+    C(component), C(kind) (C(cloudnative-pg)), C(cluster), C(namespace), C(object_store), C(plugin), C(destination),
+    C(schedule) and C(retention). Read by playbooks/backup.yml and restore.yml.
+  returned: success
+  type: list
+  elements: dict
 volume_providers:
   description: Release name to the provisioner of the PersistentVolumes it serves (C(provides.volumes)), for uninstall.
   returned: success

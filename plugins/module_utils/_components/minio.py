@@ -43,7 +43,7 @@ def minio_volumes(u, release: dict) -> dict:
             volumes.append({"name": f"openlakes-minio-{host}-{d}", "node": host, "path": drive["path"],
                             "size": size, "claim": claim})
     values = {"storageClassName": STORAGE_CLASS, "volumes": volumes}
-    if u.inp.tiering_on():
+    if u.inp.cold_tier_on():
         cold = u.config["storage"]["cold_nas"]
         values["cold"] = {"enabled": True, "path": f"{cold['mount'].rstrip('/')}/openlakes-minio-cold",
                           "nodes": hosts, "size": "100Gi", "claim": "minio-cold"}
@@ -92,9 +92,15 @@ def setup_spec(u) -> tuple:
         user = Unit(u.inp, consumer).minio_user(u.name)
         path = f"/secrets/{consumer}"
         mounts.append((user["secret"], path))
+        # A grant on the cold MinIO (`server: cold`, a backup prefix) makes the user there; one user is on one server.
+        servers = {g.get("server", "hot") for g in decl["grants"]}
+        if len(servers) > 1:
+            raise PlanError(f"{consumer}'s MinIO grants name both servers (hot and cold); one user is on one server")
+        server = servers.pop()
         users.append({"name": consumer, "credentials_dir": path, "access_key_file": user["access_key"],
-                      "secret_key_file": user["secret_key"],
-                      "grants": [dict(g, bucket=u.inp.bucket(g["bucket"])) for g in decl["grants"]]})
+                      "secret_key_file": user["secret_key"], **({"server": server} if server != "hot" else {}),
+                      "grants": [{k: v for k, v in dict(g, bucket=u.inp.bucket(g["bucket"])).items() if k != "server"}
+                                 for g in decl["grants"]]})
     # Each bucket's layout, plus every prefix a consumer is granted (its marker object exists before the consumer
     # starts: Spark's event log and Trino's metastore directories must exist).
     layout = {main["name"]: list(MAIN_PREFIXES), buckets["notebooks"]["name"]: list(NOTEBOOK_PREFIXES)}
@@ -103,10 +109,20 @@ def setup_spec(u) -> tuple:
             if g["bucket"] in layout and g["prefix"] and g["prefix"] not in layout[g["bucket"]]:
                 layout[g["bucket"]].append(g["prefix"])
     tiered = u.inp.tiering_on()
+    cold_on = u.inp.cold_tier_on()
+    cold_buckets: dict = {}
+    for user in users:
+        if user.get("server") == "cold":
+            for g in user["grants"]:
+                cold_buckets.setdefault(g["bucket"], []).extend([g["prefix"]] if g["prefix"] else [])
+    # Only users of a server that runs: without the cold tier, a cold user's consumer cannot be enabled (config check).
+    users = [user for user in users if user.get("server", "hot") == "hot" or cold_on]
     spec = {
         "hot": {"alias": "hot", "endpoint": u.service(u.name, "s3").url, "credentials_dir": SETUP_ROOT_MOUNT},
         "cold": ({"alias": "cold", "endpoint": u.service(u.name, "cold-s3").url, "credentials_dir": SETUP_ROOT_MOUNT,
-                  "bucket": COLD_BUCKET} if tiered else None),
+                  "bucket": COLD_BUCKET} if cold_on else None),
+        "cold_buckets": [{"name": name, "prefixes": sorted(set(prefixes))} for name, prefixes in sorted(cold_buckets.items())
+                         ] if cold_on else [],
         "buckets": [{"name": b["name"], "versioning": bool(b.get("versioning")), "prefixes": layout[b["name"]]}
                     for b in (main, buckets["notebooks"])],
         "users": users,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from .._platform import Unit
 from .. import _monitoring as m
+from . import backup
 
 LONGHORN_STORAGE_CLASS = "longhorn"
+CLUSTER = "postgresql"   # the Cluster (fullnameOverride): its Services are postgresql-rw/-ro (provides.services)
 READ_ONLY_ROLE = "pg_read_all_data"
 
 
@@ -23,7 +25,7 @@ def postgresql(u, release: dict) -> dict:
     dbs = [r for r in roles if r["name"]]
     data = u.comp["provides"]["databases"]["data_database"]
     return {
-        "fullnameOverride": "postgresql",
+        "fullnameOverride": CLUSTER,
         "type": "postgresql",
         "mode": "standalone",
         "version": {"postgresql": "16"},
@@ -39,14 +41,22 @@ def postgresql(u, release: dict) -> dict:
                        **({"inRoles": [READ_ONLY_ROLE]} if r["access"] == "read" else {})} for r in roles],
             # The database for the platform's own data (what Trino's postgresql catalog reads, a CDC source).
             "initdb": {"database": data, "owner": data},
+            # WAL archived by the barman-cloud plugin when backups are on (components.backup, _components/backup.py).
+            "plugins": backup.cluster_plugins(u),
         },
         "databases": [{"name": db["name"], "owner": db["user"], "ensure": "present"} for db in dbs],
     }
 
 
+def backups(u) -> list:
+    """What of PostgreSQL is backed up: the Cluster (every service's database), through the backup component's
+    ObjectStore when it is on."""
+    return [dict(backup.spec(Unit(u.inp, "backup")), kind="cloudnative-pg")] if u.enabled("backup") else []
+
+
 def monitors(u) -> list:
     """The exporter CloudNativePG runs in every instance of the cluster."""
-    return [u.monitor({"cnpg.io/cluster": "postgresql"})]
+    return [u.monitor({"cnpg.io/cluster": CLUSTER})]
 
 
 REPLICATION_LAG_SECONDS = 300

@@ -129,7 +129,7 @@ def test_a_builder_asking_for_an_undeclared_link_is_stopped():
 def test_one_list_of_credential_sets():
     """The schema's existing_secrets names, the generator sets and the docs come from the manifest alone."""
     sets = _platform.all_credential_sets(MANIFEST)
-    assert sets == ["airflow", "apicurio", "grafana", "jupyterhub", "minio", "nessie", "openmetadata", "postgresql", "redis",
+    assert sets == ["airflow", "apicurio", "backup", "grafana", "jupyterhub", "minio", "nessie", "openmetadata", "postgresql", "redis",
                     "spark", "superset", "trino", "ui-auth"]
     schema = _config.load_schema(MANIFEST)
     assert schema["properties"]["credentials"]["properties"]["existing_secrets"]["propertyNames"]["enum"] == sets

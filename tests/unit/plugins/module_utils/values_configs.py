@@ -47,6 +47,12 @@ def _variants(base: dict) -> dict:
     plain["air_gap"] = {"image_registry": "registry.internal:5000"}
     plain["resources"] = {"profile": "auto"}
     out["no-tls-no-tiering-mirror-auto"] = plain
+    # Backups to the cold tier without tiering: the cold MinIO runs for the backups alone.
+    bk = copy.deepcopy(base)
+    bk["storage"]["tiering"] = {"cold_after_days": 0}
+    bk.setdefault("components", {}).update({"cert_manager": {"enabled": True},
+                                            "backup": {"enabled": True, "schedule": "0 30 1 * * *", "retention_days": 7}})
+    out["backup-cold-no-tiering"] = bk
     out["air-gap-everything"] = everything(base, MIRROR)
     return out
 
