@@ -13,6 +13,7 @@ then each object read live), so a consumer patched to a wrong port or Secret is 
 from __future__ import annotations
 
 import json
+import re
 
 from . import _helm
 from ._waiter import targets_from_manifest
@@ -177,6 +178,18 @@ def check_secret(live: Live, sec: dict) -> list:
     return [f"{what} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
 
 
+def names_address(text: str, reference: str) -> bool:
+    """Whether a release's objects name `host:port`: literally, or the host together with its port given as a
+    setting of its own (`statsd_host = <host>` beside `statsd_port = 9125`, as Airflow's configuration names
+    StatsD). A reference without a port (a Secret's name) must appear literally."""
+    if reference in text:
+        return True
+    host, sep, port = reference.rpartition(":")
+    if not sep or not port.isdigit() or host not in text:
+        return False
+    return re.search(r"port\W{1,6}%s(?!\d)" % re.escape(port), text, re.I) is not None
+
+
 def check_reference(live: Live, releases: list, reference: str, what: str) -> list:
     """The reference appears in the live objects of at least one of the releases."""
     texts, absent = [], []
@@ -188,7 +201,7 @@ def check_reference(live: Live, releases: list, reference: str, what: str) -> li
             texts.append(text)
     if not texts:
         return [f"no deployed release to read ({', '.join(absent) or 'none declared'})"]
-    if not any(reference in t for t in texts):
+    if not any(names_address(t, reference) for t in texts):
         names = ", ".join(r["name"] for r in releases)
         return [f"the live objects of {names} do not name {what} {reference}"]
     return []

@@ -3,6 +3,7 @@ helm repository's upload API, the chart mirror check and the container runtime c
 lab's stand-in charts: tests/integration/playbooks/test_airgap_lab.py."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -24,12 +25,13 @@ PLAN = values_configs.plan(values_configs.configs()["lab+air-gap-everything"][0]
 def tgz(name: str, version: str) -> bytes:
     """A chart archive as helm packages it (only Chart.yaml)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w") as tar:
         data = yaml.safe_dump({"apiVersion": "v2", "name": name, "version": version}).encode()
         info = tarfile.TarInfo(f"{name}/Chart.yaml")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    # A fixed gzip timestamp: the same chart is the same archive whenever it is made (the index's digest holds).
+    return gzip.compress(buf.getvalue(), mtime=0)
 
 
 class FakeHelm:
