@@ -107,9 +107,8 @@ def test_migrations_and_the_admin_are_hooks_and_helm_never_waits_for_them_to_dea
         # Hooks: helm runs them once the objects exist and re-creates them on every upgrade (a Job of the chart's
         # fixed name could not change: its pod template is immutable); custom env reaches them (the URL).
         assert v[job]["useHelmHooks"] is True and v[job]["applyCustomEnv"] is True
-    argv = _helm.Helm(binary="helm").upgrade_argv("airflow", "openlakes", _helm.ChartRef(name="airflow", version="1.22.0",
-                                                                                           repository="https://airflow.apache.org"),
-                                                  "/tmp/v.yaml", "d", timeout_s=900)
+    chart = _helm.ChartRef(name="airflow", version="1.22.0", repository="https://airflow.apache.org")
+    argv = _helm.Helm(binary="helm").upgrade_argv("airflow", "openlakes", chart, "/tmp/v.yaml", "d", timeout_s=900)
     # Without --wait helm does not hold the post-install hooks until the Deployments are ready, while their
     # wait-for-airflow-migrations init containers wait for those hooks (the deadlock of COMPONENTS.md 12).
     assert not [a for a in argv if a.startswith("--wait") or a == "--atomic"]
@@ -196,3 +195,23 @@ def test_layer_05_is_refused_with_a_sentence_while_it_is_not_built():
         assert not res.ok
         assert any(p.path == ("components", name, "enabled") and "is not implemented in this version" in p.message
                    for p in res.problems), [p.render() for p in res.problems]
+
+
+def test_every_airflow_option_the_unit_sets_is_one_the_pinned_airflow_knows():
+    """`config` is free-form for the chart (airflow.cfg): the pinned Airflow itself says whether each option exists
+    (its own venv, as for the DagBag test: tests/unit/files/airflow/make-venv.sh)."""
+    import subprocess
+
+    venv = Path(__import__("os").environ.get("OPENLAKES_AIRFLOW_VENV") or
+                Path.home() / ".cache" / "openlakes-lab" / "airflow-3.2.2-venv")
+    if not (venv / ".openlakes-ready").exists():
+        pytest.skip(f"no Airflow 3.2.2 environment at {venv}: run tests/unit/files/airflow/make-venv.sh")
+    options = sorted({(section, key) for name in ("lab", "lab+no-tls-no-tiering-mirror-auto")
+                      for section, keys in airflow(CONFIGS[name][0])["values"]["config"].items() for key in keys})
+    probe = ("import json, sys; from airflow.configuration import conf; "
+             "print(json.dumps([o for o in json.loads(sys.argv[1]) if not conf.has_option(*o)]))")
+    env = {"AIRFLOW_HOME": "/tmp/openlakes-airflow-options", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([str(venv / "bin" / "python"), "-c", probe, json.dumps(options)], capture_output=True,
+                          text=True, timeout=300, check=False, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [], f"unknown to Airflow, of {len(options)} options"
