@@ -33,7 +33,7 @@ def main(samples: str) -> None:
     for ident, dag in sorted(bag.dags.items()):
         out["dags"][ident] = {
             "file": os.path.relpath(dag.fileloc, dags),
-            "schedule": None if dag.timetable.summary in ("None", None) else dag.timetable.summary,
+            "schedule": dag.schedule, "timetable": type(dag.timetable).__name__,
             "tasks": sorted(dag.task_ids), "tags": sorted(dag.tags), "owner": dag.owner,
             "params": {k: dag.params[k] for k in dag.params},
             "command": dag.get_task("run_notebook").bash_command}

@@ -64,6 +64,7 @@ def test_each_published_notebook_is_one_papermill_dag(dagbag):
         '"s3://${OPENLAKES_NOTEBOOKS_BUCKET}/artifacts/notebook_daily_sales/{{ run_id | replace(\':\', \'_\') }}.ipynb" '
         "-y '{{ params | tojson }}' --log-output")
     assert dagbag["dags"]["notebook_weekday_load"]["schedule"] == "30 2 * * 1-5"
+    assert daily["timetable"].startswith("Cron") and dagbag["dags"]["notebook_adhoc_report"]["timetable"] == "NullTimetable"
     # No metadata: a DAG that runs only when triggered.
     assert dagbag["dags"]["notebook_adhoc_report"]["schedule"] is None
     assert dagbag["dags"]["notebook_adhoc_report"]["params"] == {}
