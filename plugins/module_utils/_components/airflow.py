@@ -76,8 +76,10 @@ def logs_folder(u) -> str:
 
 def _config(u) -> dict:
     scheme = "https" if u.tls else "http"
+    api = u.service(u.name, "api")
     config = {
-        "core": {"load_examples": "False"},
+        # Task pods reach the Execution API inside the cluster; Airflow's default would be base_url (the Ingress).
+        "core": {"load_examples": "False", "execution_api_server_url": f"{api.url}/execution/"},
         "api": {"base_url": f"{scheme}://{u.host_name()}"},
         "logging": {"remote_logging": "True", "remote_base_log_folder": logs_folder(u),
                     "remote_log_conn_id": MINIO_CONN_ID, "delete_local_logs": "True"},

@@ -151,6 +151,9 @@ def test_the_ui_is_airflow_on_the_domain_through_traefik():
                         "traefik.ingress.kubernetes.io/router.tls": "true"},
         "hosts": [{"name": "airflow.openlakes.lab.internal"}]}
     assert v["config"]["api"]["base_url"] == "https://airflow.openlakes.lab.internal"
+    # Task pods call the Execution API on the Service, never through the Ingress that base_url names.
+    assert v["config"]["core"]["execution_api_server_url"] == \
+        "http://airflow-api-server.openlakes.svc.cluster.local:8080/execution/"
     plain = airflow(CONFIGS["lab+no-tls-no-tiering-mirror-auto"][0])["values"]
     assert plain["config"]["api"]["base_url"].startswith("http://airflow.")
 
