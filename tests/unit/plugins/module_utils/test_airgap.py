@@ -23,15 +23,15 @@ PLAN = values_configs.plan(values_configs.configs()["lab+air-gap-everything"][0]
 
 
 def tgz(name: str, version: str) -> bytes:
-    """A chart archive as helm packages it (only Chart.yaml)."""
+    """A chart archive as helm packages it (only Chart.yaml), the same bytes on every call: gzip's header time is
+    fixed, so the test's second index (built anew) holds the same digests however slow the machine is."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
         data = yaml.safe_dump({"apiVersion": "v2", "name": name, "version": version}).encode()
         info = tarfile.TarInfo(f"{name}/Chart.yaml")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    # A fixed gzip timestamp: the same chart is the same archive whenever it is made (the index's digest holds).
-    return gzip.compress(buf.getvalue(), mtime=0)
+    return buf.getvalue()
 
 
 class FakeHelm:
