@@ -23,7 +23,7 @@ help:
 	@echo "make lab       bring up the lab (3 hosts + cluster) and run playbooks/site.yml against it"
 	@echo "make test      every test tier: lint, sanity, unit, molecule, lab integration"
 	@echo "make lab-down  stop and remove everything the lab started"
-	@echo "make datapath  real PostgreSQL, MinIO, mc, Nessie and pyiceberg fed the generated configuration"
+	@echo "make datapath  real PostgreSQL, MinIO, mc, Nessie, pyiceberg, Trino and Spark fed the generated configuration"
 	@echo "make bench     release-module and no-op site.yml benchmarks on the lab (prints figures)"
 	@echo "make bench-hosts  the no-op host plays against fact gathering, on molecule's node_prep hosts"
 	@echo "make image-spark REGISTRY=registry.example.com  build (and push) the collection's Spark image (images/spark)"

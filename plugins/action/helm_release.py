@@ -3,39 +3,22 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin for openlakes.core.helm_release.
 
-When the task runs on the controller (connection local), the release record
-is read here, in the controller's process: an up-to-date release is answered
-without shipping and starting the module at all. Anything else - a change, a
-recovery, a wait, an error, a delegated task - runs the module as usual.
+On the controller, the release record is read here, in the controller's process: an up-to-date release is answered
+without shipping and starting the module at all. Anything else - a change, a recovery, a wait, an error, a
+delegated task - runs the module as usual (plugin_utils/_controller.InProcessAction).
 """
 from __future__ import annotations
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.openlakes.core.plugins.module_utils import _args, _helm, _k8s, _release
+from ansible_collections.openlakes.core.plugins.plugin_utils._controller import InProcessAction
 
-MODULE = "openlakes.core.helm_release"
 
+class ActionModule(InProcessAction):
+    MODULE = "openlakes.core.helm_release"
+    SPEC = {**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}
 
-class ActionModule(ActionBase):
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        fast = self._up_to_date()
-        if fast is not None:
-            result.update(fast)
-            return result
-        result.update(self._execute_module(module_name=MODULE, module_args=self._task.args, task_vars=task_vars))
-        return result
-
-    def _up_to_date(self):
-        if getattr(self._connection, "transport", "") != "local":
-            return None
-        spec = {**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_ARGS}
-        checked = ArgumentSpecValidator(spec).validate(dict(self._task.args))
-        if checked.error_messages:
-            return None  # the module reports argument errors in its own words
-        p = checked.validated_parameters
+    def in_process(self, params, check_mode):
+        p = params
         try:
             # Check mode only reads: it is the module's own no-op path, run here in-process.
             res = _release.apply(_args.release_spec(p), _helm.Helm(p["helm_binary"]),

@@ -82,3 +82,17 @@ WIRING_ARGS = {
     "links": {"type": "list", "elements": "dict", "required": True},
     "releases": {"type": "list", "elements": "dict", "default": []},
 }
+
+# openlakes.core.platform_secrets (the module and its action plugin).
+SECRETS_ARGS = {
+    "sets": {"type": "list", "elements": "dict", "required": True, "no_log": False},  # names and specs only
+}
+
+# openlakes.core.release_plan (the module and its action plugin). Each item is checked against its kind's options
+# in _deploy.ITEMS, so that a release's options are documented once, in openlakes.core.helm_release.
+RELEASE_PLAN_ARGS = {
+    "releases": {"type": "list", "elements": "dict", "required": True},
+    "max_workers": {"type": "int", "default": 6},
+    "chart_mirror": {"type": "str", "default": ""},
+    "variables": {"type": "dict", "default": {}, "no_log": True},
+}

@@ -90,6 +90,16 @@ class Cluster:
         return [{"metadata": {"name": s.metadata.name}, "data": s.data or {}} for s in items]
 
 
+    def list_nodes(self) -> list:
+        """Nodes as plain dicts (the API's JSON)."""
+        rest = self._rest_client()
+        if rest is not None:
+            return rest.get("/api/v1/nodes").get("items", [])
+        from kubernetes import client
+
+        return self.api.sanitize_for_serialization(client.CoreV1Api(self.api).list_node()).get("items", [])
+
+
 class _Unsupported(Exception):
     pass
 

@@ -49,135 +49,23 @@ secrets:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _secrets
-from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS
-
-LABELS = {"app.kubernetes.io/managed-by": "openlakes.core", "app.kubernetes.io/part-of": "openlakes"}
-MANAGED_SELECTOR = "app.kubernetes.io/managed-by=openlakes.core"
-SET_SPEC = {"name": {"type": "str", "required": True}, "component": {"type": "str", "default": ""},
-            "restart": {"type": "str", "default": "rolling", "choices": ["rolling", "together"]},
-            "secret": {"type": "str", "required": True},
-            "keys": {"type": "dict", "required": True, "no_log": False},  # generator specs, not values
-            "namespaces": {"type": "list", "elements": "str", "required": True},
-            "existing": {"type": "bool", "default": False}}
+from ansible_collections.openlakes.core.plugins.module_utils import _k8s, _secret_store
+from ansible_collections.openlakes.core.plugins.module_utils._args import CLUSTER_ARGS, SECRETS_ARGS
 
 
 def main():
-    module = AnsibleModule(argument_spec={
-        **CLUSTER_ARGS,
-        "sets": {"type": "list", "elements": "dict", "required": True, "no_log": False},  # names and specs only
-    }, supports_check_mode=True)
+    module = AnsibleModule(argument_spec={**CLUSTER_ARGS, **SECRETS_ARGS}, supports_check_mode=True)
     p = module.params
-    sets = []
-    for i, raw in enumerate(p["sets"]):
-        checked = ArgumentSpecValidator(SET_SPEC).validate(raw)
-        if checked.error_messages:
-            module.fail_json(msg=f"sets[{i}] ({raw.get('name', '?')}): {'; '.join(checked.error_messages)}")
-        sets.append(checked.validated_parameters)
-        try:
-            for spec in sets[-1]["keys"].values():
-                _secrets.parse(spec)
-        except _secrets.PolicyError as exc:
-            module.fail_json(msg=f"credential set {sets[-1]['name']}: {exc}")
-    if not _k8s.HAS_KUBERNETES:
-        module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
-    from kubernetes import client
-    from kubernetes.client.rest import ApiException
-
-    core = client.CoreV1Api(_k8s.Cluster(p["kubeconfig"] or "", p["context"]).api)
-    out, changed, problems = {}, False, []
-
-    # One list per namespace of the Secrets this collection made, instead of one read per Secret and namespace;
-    # a user's own Secret (credentials.existing_secrets) is read by name.
-    made = {}
-    for ns in sorted({ns for cset in sets for ns in cset["namespaces"]}):
-        try:
-            items = core.list_namespaced_secret(ns, label_selector=MANAGED_SELECTOR).items
-        except ApiException as exc:
-            if exc.status != 404:
-                module.fail_json(msg=f"listing Secrets in {ns} failed: {exc.status} {exc.reason}")
-            items = []
-        made.update({(ns, item.metadata.name): item for item in items})
-
-    def read(ns, name, by_name=False):
-        if not by_name:
-            return made.get((ns, name))
-        try:
-            return core.read_namespaced_secret(name, ns)
-        except ApiException as exc:
-            if exc.status != 404:
-                module.fail_json(msg=f"reading Secret {ns}/{name} failed: {exc.status} {exc.reason}")
-            return None
-
-    for cset in sets:
-        name, keys, namespaces = cset["secret"], cset["keys"], cset["namespaces"]
-        first = read(namespaces[0], name, by_name=cset["existing"])
-        if cset["existing"]:
-            if first is None:
-                problems.append(f"{cset['name']}: the existing Secret {namespaces[0]}/{name} named in core-config.yaml does not exist")
-                continue
-            missing = _secrets.missing_keys(keys, first.data)
-            if missing:
-                problems.append(f"Secret {namespaces[0]}/{name} for {cset['name']} lacks the keys {', '.join(missing)}")
-                continue
-        current = {k: _b64decode(v) for k, v in ((first.data or {}) if first is not None else {}).items()}
-        # A user's own Secret is only checked (above); one the collection made gains the keys it lacks.
-        added = {} if cset["existing"] else _secrets.generate(keys, current)
-        values = {**current, **added}
-        # Mask the secret values only: user names such as `nessie` are not secret, and masking them would
-        # also mask every Secret name and value that contains them (openlakes-nessie-credentials).
-        module.no_log_values.update(v for k, v in values.items() if k not in keys or _secrets.is_secret(keys[k]))
-        wrote = False
-        for ns in namespaces:
-            live = first if ns == namespaces[0] else read(ns, name)
-            have = {k: _b64decode(v) for k, v in ((live.data or {}) if live is not None else {}).items()}
-            if live is not None and all(have.get(k) == v for k, v in values.items()):
-                continue
-            if live is not None and ns != namespaces[0] and not _managed(live):
-                problems.append(f"Secret {ns}/{name} exists and was not made by openlakes.core; remove it or name another")
-                continue
-            wrote = True
-            if module.check_mode:
-                continue
-            _ensure_namespace(core, ns, client, ApiException)
-            body = client.V1Secret(metadata=client.V1ObjectMeta(name=name, namespace=ns, labels=LABELS),
-                                   type="Opaque", string_data=values)
-            try:
-                if live is None:
-                    core.create_namespaced_secret(ns, body)
-                else:
-                    core.patch_namespaced_secret(name, ns, {"stringData": {k: v for k, v in values.items() if have.get(k) != v}})
-            except ApiException as exc:
-                if exc.status == 409:   # there, but not listed as ours: somebody else's Secret of that name
-                    problems.append(f"Secret {ns}/{name} exists and was not made by openlakes.core; remove it or name another")
-                    continue
-                module.fail_json(msg=f"writing Secret {ns}/{name} failed: {exc.status} {exc.reason}")
-        changed = changed or wrote
-        out[cset["name"]] = {"secret": name, "namespaces": namespaces, "keys": sorted(values), "created": wrote}
-    if problems:
-        module.fail_json(msg="; ".join(problems), secrets=out)
-    module.exit_json(changed=changed, secrets=out)
-
-
-def _b64decode(value: str) -> str:
-    import base64
-    return base64.b64decode(value).decode()
-
-
-def _managed(secret) -> bool:
-    return (secret.metadata.labels or {}).get("app.kubernetes.io/managed-by") == LABELS["app.kubernetes.io/managed-by"]
-
-
-def _ensure_namespace(core, ns, client, api_exception):
     try:
-        core.read_namespace(ns)
-    except api_exception as exc:
-        if exc.status != 404:
-            raise
-        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(
-            name=ns, labels={"app.kubernetes.io/part-of": "openlakes"})))
+        sets = _secret_store.checked_sets(p["sets"])
+        if not _k8s.HAS_KUBERNETES:
+            module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
+        result = _secret_store.ensure(_k8s.Cluster(p["kubeconfig"] or "", p["context"]).api, sets, module.check_mode,
+                                      secret_values=module.no_log_values.update)
+    except _secret_store.StoreError as exc:
+        module.fail_json(msg=str(exc), **({"secrets": exc.secrets} if exc.secrets is not None else {}))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

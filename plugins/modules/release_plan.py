@@ -91,16 +91,8 @@ from ansible_collections.openlakes.core.plugins.module_utils import _args, _depl
 
 
 def main():
-    module = AnsibleModule(argument_spec={
-        **_args.CLUSTER_ARGS,
-        **_args.HELM_ARGS,
-        # Each item is checked against its kind's options in _deploy.ITEMS, so that a release's options are
-        # documented once, in openlakes.core.helm_release.
-        "releases": {"type": "list", "elements": "dict", "required": True},
-        "max_workers": {"type": "int", "default": 6},
-        "chart_mirror": {"type": "str", "default": ""},
-        "variables": {"type": "dict", "default": {}, "no_log": True},
-    }, supports_check_mode=True)
+    module = AnsibleModule(argument_spec={**_args.CLUSTER_ARGS, **_args.HELM_ARGS, **_args.RELEASE_PLAN_ARGS},
+                           supports_check_mode=True)
     if not _k8s.HAS_KUBERNETES:
         module.fail_json(msg="the Python library 'kubernetes' is required on the controller")
     p = module.params

@@ -1,7 +1,9 @@
 """The one place where the data path tier turns an example configuration into what the collection
 generates for it: the releases' values (the platform plan, plugins/module_utils/_platform.py), the
-credential Secrets (its credential sets, generated as the credentials role generates them), and the
-MinIO setup Job's spec (the minio unit's `setup_spec`) and its release's values (script and chart values).
+credential Secrets (its credential sets, generated as the credentials role generates them), the
+MinIO setup Job's spec (the minio unit's `setup_spec`) and its release's values (script and chart values),
+and layer 02's own views of its values: Trino's catalogs (`trino.catalogs`, written by `trino.properties`)
+and the platform's one Spark configuration (`spark.spark_defaults`).
 
 Everything the tier feeds to a server comes from `generate()`.
 """
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from ansible_collections.openlakes.core.plugins.module_utils import _platform, _secrets
 from ansible_collections.openlakes.core.plugins.module_utils._components import minio as minio_unit
+from ansible_collections.openlakes.core.plugins.module_utils._components import spark as spark_unit
+from ansible_collections.openlakes.core.plugins.module_utils._components import trino as trino_unit
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
@@ -39,6 +43,8 @@ class Generated:
     key_specs: dict = field(default_factory=dict)      # Secret name -> {key: generator spec}
     spec: dict = field(default_factory=dict)
     setup_values: dict = field(default_factory=dict)   # values of charts/openlakes-minio-setup
+    trino_catalogs: dict = field(default_factory=dict)  # catalog name -> its file's text (trino.properties)
+    spark_defaults: dict = field(default_factory=dict)  # spark-defaults.conf property -> value
 
     @property
     def namespace(self) -> str:
@@ -83,6 +89,10 @@ def generate(name: str, kafka_client: bool = False) -> Generated:
     gen.spec, _mounts = minio_unit.setup_spec(_platform.Unit(inp, "minio"))
     # The setup Job's values exactly as the plan gives them to charts/openlakes-minio-setup.
     gen.setup_values = releases["minio-setup"]["values"]
+    trino = _platform.Unit(inp, "trino")
+    gen.trino_catalogs = {name: trino_unit.properties(props) for name, props in trino_unit.catalogs(trino).items()}
+    spark_release = next(r for r in inp.manifest["components"]["spark"]["releases"] if r["name"] == "spark")
+    gen.spark_defaults = spark_unit.spark_defaults(_platform.Unit(inp, "spark"), spark_release)
     return gen
 
 

@@ -1,7 +1,8 @@
 """The data path tier: real PostgreSQL, MinIO (hot, distributed, and cold), mc, Nessie and an Iceberg
-REST client, configured from what the collection generates (adapter.py), each server in a pod of its
-own (pods.py). Run it with `make datapath` or `tests/run-all.sh datapath`: pytest then runs inside a
-network and mount namespace of its own. Every process is stopped by recorded PID at the end."""
+REST client (layer 01, servers.py), Trino and a Spark driver (layer 02, compute.py), configured from what
+the collection generates (adapter.py), each server in a pod of its own (pods.py). Run it with `make datapath`
+or `tests/run-all.sh datapath`: pytest then runs inside a network and mount namespace of its own. Every
+process is stopped by recorded PID at the end."""
 from __future__ import annotations
 
 import os
@@ -15,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import adapter  # noqa: E402
+import compute  # noqa: E402
 import pods  # noqa: E402
 import servers  # noqa: E402
 
@@ -88,6 +90,9 @@ def pytest_terminal_summary(terminalreporter):
     w(f"  mc          github.com/minio/mc@{p['MC_MODULE_VERSION']} (the proxy's @latest) vs {servers.PINNED['mc']}")
     w(f"  PostgreSQL  15 (Debian 12) vs {servers.PINNED['postgresql']}")
     w(f"  Kafka       {p['KAFKA_VERSION']} (kafka_2.13 jars, Maven Central) vs {servers.PINNED['kafka']}")
+    w(f"  Trino       {p['TRINO_VERSION']} (io.trino:trino-server, Maven Central; the newest obtainable) vs {compute.TRINO_PINNED}")
+    w(f"  Spark       pyspark {compute.spark_version()} (PyPI) with the jars of images/spark/jars.lock, Java 17, local[2] "
+      "vs the collection's image (images/spark) under the Spark operator")
     for name, tier in TIERS.items():
         w(f"===== data path tier, config {name}: hops")
         for hop in tier.hops:

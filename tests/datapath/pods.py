@@ -146,12 +146,13 @@ class Cluster:
         _run(["nsenter", "-t", str(pod.holder["pid"]), "-m", "--", "mount", "--bind", str(source), str(target)])
 
     def start(self, pod: Pod, name: str, argv: list[str], env: dict, *, wd: Path | None = None,
-              launcher: list[str] | None = None) -> dict:
+              launcher: list[str] | None = None, exe: str | None = None) -> dict:
         """Start argv[0] (an absolute path) in `pod`, with exactly `env` (plus PATH), recorded by PID.
-        `launcher` (e.g. setpriv to drop to a user) goes between nsenter and the program."""
+        `launcher` (e.g. setpriv to drop to a user) goes between nsenter and the program; `exe` is the
+        program the process ends up as, when argv[0] execs another (Trino's launcher execs java)."""
         full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOSTNAME": pod.name, **env}
         entry = procs.start(name, pod.enter(wd=wd) + (launcher or []) + argv, self.root / "logs",
-                            env=full_env, exe=argv[0])
+                            env=full_env, exe=exe or argv[0])
         entry["pod"] = pod.name
         self.record.data["processes"][name] = entry
         self.record.save()

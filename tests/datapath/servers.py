@@ -3,6 +3,7 @@ hops. A hop that fails raises HopFailed with the hop, the generated configuratio
 masked) and the server's log tail."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -104,12 +105,13 @@ class Tier:
         return text
 
     @contextmanager
-    def hop(self, name: str, config=None, logs: tuple = ()):
+    def hop(self, name: str, config=None, logs: tuple = (), seconds: float | None = None):
+        """A hop of the data path; `seconds` is its time when the work was done elsewhere (a Spark job's step)."""
         start = time.monotonic()
         try:
             yield
         except Exception as exc:  # noqa: BLE001 - every failure becomes the hop's report
-            took = time.monotonic() - start
+            took = time.monotonic() - start if seconds is None else seconds
             self.hops.append(Hop(name, took, False, str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__))
             self.failed.add(name)
             shown = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False, width=140) if config else "(none)"
@@ -118,7 +120,7 @@ class Tier:
             for log in logs:
                 parts += [f"--- log tail of {log.name}:", self.mask(tail(log))]
             raise HopFailed(self.mask("\n".join(parts))) from None
-        self.hops.append(Hop(name, time.monotonic() - start, True))
+        self.hops.append(Hop(name, time.monotonic() - start if seconds is None else seconds, True))
         self.sample()
 
     def require(self, *hops: str) -> None:
@@ -155,6 +157,17 @@ class Tier:
     def mc_as(self, access_key: str, secret_key: str, service: str = "minio") -> dict:
         """Environment for mc acting as a user of the hot MinIO, through its in-cluster name."""
         return {f"MC_HOST_{service.replace('-', '_')}": f"http://{access_key}:{secret_key}@{self.svc(service)}:9000"}
+
+    def assert_policy(self, secret: str, args: tuple, allowed: bool) -> None:
+        """mc `args` as the MinIO user of credential Secret `secret`: it succeeds, or MinIO refuses it."""
+        keys = self.gen.secrets[secret]
+        proc = self.mc(*args, env=self.mc_as(keys["s3-access-key"], keys["s3-secret-key"]), check=False,
+                       stdin="probe\n" if args[0] == "pipe" else None)
+        if allowed:
+            assert proc.returncode == 0, proc.stderr
+        else:
+            assert proc.returncode != 0 and ("Access Denied" in proc.stderr or "Insufficient permissions" in proc.stderr), \
+                (proc.stdout, proc.stderr)
 
     def root_env(self, service: str = "minio") -> dict:
         sec = self.gen.releases["minio"]["values"]["existingSecret"]
@@ -237,11 +250,16 @@ def postgresql(t: Tier) -> Pod:
 
 
 def postgresql_operator(t: Tier, pod: Pod) -> list:
-    """What CloudNativePG does with the `cluster` chart's roles and databases: each role with the
-    password of its passwordSecret (a basic-auth Secret whose username must be the role's name), each
-    database owned by its role."""
+    """What CloudNativePG does with the `cluster` chart's values: the bootstrap's application database and
+    its owner (`initdb`; CloudNativePG gives that owner a generated password nothing here uses), each role
+    with the password of its passwordSecret (a basic-auth Secret whose username must be the role's name)
+    and its memberships (`inRoles`), each database owned by its role."""
     values = t.gen.releases["postgresql"]["values"]
     sql, made = [], []
+    initdb = values["cluster"].get("initdb") or {}
+    if initdb.get("database"):
+        owner = initdb.get("owner") or initdb["database"]
+        sql += [f'CREATE ROLE "{owner}" LOGIN NOSUPERUSER;', f'CREATE DATABASE "{initdb["database"]}" OWNER "{owner}";']
     for role in values["cluster"]["roles"]:
         sec = role["passwordSecret"]["name"]
         if t.secret(sec, "username") != role["name"]:
@@ -250,15 +268,22 @@ def postgresql_operator(t: Tier, pod: Pod) -> list:
         password = t.secret(sec, "password").replace("'", "''")
         sql.append(f"CREATE ROLE \"{role['name']}\" {'LOGIN' if role.get('login') else 'NOLOGIN'} "
                    f"{'SUPERUSER' if role.get('superuser') else 'NOSUPERUSER'} PASSWORD '{password}';")
+        sql += [f'GRANT "{parent}" TO "{role["name"]}";' for parent in role.get("inRoles") or []]
         made.append(role["name"])
     for db in values.get("databases") or []:
         sql.append(f"CREATE DATABASE \"{db['name']}\" OWNER \"{db['owner']}\";")
+    psql_local(pod, "postgres", "\n".join(sql))
+    return made
+
+
+def psql_local(pod: Pod, database: str, sql: str) -> str:
+    """`sql` as the superuser, over the server's socket (what the operator and a DBA do)."""
     proc = subprocess.run(["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--",
-                           str(PG_BIN / "psql"), "-h", str(pod.dir / "run"), "-U", "postgres", "-v", "ON_ERROR_STOP=1",
-                           "-q", "-f", "-"], input="\n".join(sql), capture_output=True, text=True, check=False)
+                           str(PG_BIN / "psql"), "-h", str(pod.dir / "run"), "-U", "postgres", "-d", database,
+                           "-v", "ON_ERROR_STOP=1", "-tA", "-q", "-f", "-"], input=sql, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise HopFailed(f"psql: {proc.stderr.strip()}")
-    return made
+    return proc.stdout.strip()
 
 
 def postgresql_passwords(t: Tier, pod: Pod) -> list:
@@ -458,7 +483,9 @@ def nessie_ready(t: Tier, full: str, port: int, timeout: float = 150) -> str:
 
 
 def iceberg(t: Tier, full: str, port: int, namespace: str, table: str) -> dict:
-    py = next(t.bins.parent.glob("venv-*/bin/python"))
+    # The venv lab/build-datapath.sh made for this requirements file (the cache may hold others' too).
+    key = hashlib.sha256((REPO / "requirements" / "datapath.txt").read_bytes()).hexdigest()[:12]
+    py = t.bins.parent / f"venv-{key}" / "bin" / "python"
     proc = subprocess.run([str(py), str(Path(__file__).parent / "clients" / "iceberg_client.py"),
                            "--uri", f"http://{t.svc(full)}:{port}/iceberg", "--warehouse",
                            t.gen.releases["nessie"]["values"]["catalog"]["iceberg"]["defaultWarehouse"],

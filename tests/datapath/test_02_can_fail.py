@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+import compute
 import servers
 
 
@@ -68,3 +69,26 @@ def test_nessies_health_check_needs_what_its_policy_refuses(lab):
                            f"http://{lab.svc('minio')}:9000/openlakes"], capture_output=True, text=True, check=False)
     assert head.stdout == "403", "HeadBucket as Nessie's user is refused by its policy"
     assert lab.gen.releases["nessie"]["values"]["catalog"]["iceberg"]["objectStoresHealthCheckEnabled"] is False
+
+
+def test_trino_with_a_catalog_without_s3_region_fails_naming_the_hop(lab):
+    """Pitfall 5: without s3.region the Iceberg catalog does not load, and a catalog that does not load stops
+    Trino: the start is the check of every generated property (one unknown property stops it the same way)."""
+    lab.require("nessie: ready (JDBC2 on postgresql-rw, warehouse on minio)")
+    broken = copy.deepcopy(lab.gen.releases["trino"]["values"])
+    cat = next(name for name, text in lab.gen.trino_catalogs.items() if "connector.name=iceberg\n" in text)
+    broken["catalogs"][cat] = "".join(line + "\n" for line in broken["catalogs"][cat].splitlines()
+                                      if not line.startswith("s3.region="))
+    _pod, name, shown = compute.trino(lab, "coordinator", values=broken, release="trino-broken")
+    hop = "trino-broken (on purpose: the Iceberg catalog without s3.region): starts"
+    with pytest.raises(servers.HopFailed) as failure:
+        with lab.hop(hop, config=shown, logs=(lab.cluster.log(name),)):
+            compute.trino_started(lab, name, timeout=150)
+    lab.cluster.stop(name)
+    report = str(failure.value)
+    print(report[:3000])
+    assert report.startswith(f"hop FAILED: {hop}") and "exited before it started" in report
+    assert "s3.region" in report and "s3.region=" not in report.split("--- etc/catalog/" + cat, 1)[1].split("--- ", 1)[0]
+    for value in lab.gen.secret_values():
+        assert value not in report
+    lab.hops[-1].note = "failed as it must: " + lab.hops[-1].note

@@ -27,5 +27,5 @@ def test_ha_three_node_generates_a_consistent_setup(bins, tmp_path):
     tier = servers.Tier(gen, None, bins)
     rendered = servers.render_setup_chart(tier, workdir=tmp_path)
     mounts = {m["mountPath"] for m in rendered["Job"]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
-    assert {"/secrets/minio", "/secrets/nessie", "/config", "/tmp/mc"} <= mounts
+    assert {"/secrets/minio", "/secrets/nessie", "/secrets/spark", "/secrets/trino", "/config", "/tmp/mc"} <= mounts
     assert rendered["ConfigMap"]["data"]["setup.sh"] == gen.setup_values["script"]

@@ -12,11 +12,14 @@ collection starts to set is noticed here instead of being silently dropped.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
+import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import chart_helpers  # noqa: E402  (what the stand-ins share)
 
 CHART_VALUES = Path(__file__).resolve().parents[2] / "upstream-charts" / "nessie" / "0.108.4" / "values.yaml"
 S3_BUCKET_OPTIONS = (  # values key -> property suffix (nessie.applyCatalogStorageS3BucketOptions)
@@ -28,18 +31,8 @@ S3_BUCKET_OPTIONS = (  # values key -> property suffix (nessie.applyCatalogStora
 )
 
 
-def _merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in (extra or {}).items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else copy.deepcopy(value)
-    return out
-
-
 def fullname(values: dict, release: str) -> str:
-    if values.get("fullnameOverride"):
-        return values["fullnameOverride"][:63].rstrip("-")
-    name = values.get("nameOverride") or "nessie"
-    return release[:63].rstrip("-") if name in release else f"{release}-{name}"[:63].rstrip("-")
+    return chart_helpers.fullname(values, release, "nessie")
 
 
 def _string(value) -> str:
@@ -52,7 +45,7 @@ def _string(value) -> str:
 def render(generated: dict, release: str = "nessie") -> dict:
     """{"properties": {name: value}, "env": [{"name", "value"} | {"name", "secret", "key"}]} for the
     collection's values `generated`, merged over the chart's own values.yaml as helm does."""
-    values = _merge(yaml.safe_load(CHART_VALUES.read_text()), generated)
+    values = chart_helpers.merge(yaml.safe_load(CHART_VALUES.read_text()), generated)
     props: dict = {}
     env: list = []
     store = values["versionStoreType"]

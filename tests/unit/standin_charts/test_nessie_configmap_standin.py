@@ -2,24 +2,14 @@
 env templates turns the collection's values into the properties and environment the chart would."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+import values_configs  # tests/unit/plugins/module_utils (conftest.py)
 
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "module_utils"))
-import values_configs  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("configmap_standin", REPO / "tests" / "standin-charts" / "nessie" / "configmap_standin.py")
-standin = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(standin)
+standin = values_configs.standin("nessie")
 
 
 def nessie_values(name="lab"):
-    plan = values_configs.plan(values_configs.configs()[name][0])
-    return next(r for r in plan["releases"] if r["name"] == "nessie")["values"]
+    return values_configs.release_values(name, "nessie")
 
 
 def test_the_lab_values_become_these_properties():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 from pathlib import Path
 
 import yaml
@@ -135,3 +136,18 @@ def plan(config: dict, node_memory=("32Gi", "32Gi", "32Gi")) -> dict:
     out = _platform.plan(inputs(config, node_memory))
     out["releases"] = [n for n in out["nodes"] if n["type"] == "release"]
     return out
+
+
+def release_values(name: str, release: str) -> dict:
+    """The values the plan gives `release` for the example configuration `name`."""
+    return next(r for r in plan(configs()[name][0])["releases"] if r["name"] == release)["values"]
+
+
+def standin(chart: str):
+    """tests/standin-charts/<chart>/configmap_standin.py, the stand-in of that chart's templates, as a module of
+    its own name (each chart's file has the same name)."""
+    path = REPO / "tests" / "standin-charts" / chart / "configmap_standin.py"
+    spec = importlib.util.spec_from_file_location(f"{chart}_configmap_standin", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
