@@ -169,19 +169,50 @@ def test_the_wiring_table_lists_airflow_to_postgresql_minio_and_statsd():
         ("statsd_exporter", "service statsd", "statsd-exporter.openlakes-monitoring.svc.cluster.local:9125")]
 
 
-@pytest.mark.parametrize("text, reference, named", [
-    ('{"value": "postgresql://u@pg.ns.svc.cluster.local:5432/db"}', "pg.ns.svc.cluster.local:5432", True),
-    # Airflow's configuration names StatsD's host and port as two options.
-    ('"airflow.cfg": "[metrics]\\nstatsd_host = s.mon.svc.cluster.local\\nstatsd_port = 9125\\n"',
-     "s.mon.svc.cluster.local:9125", True),
-    ('"airflow.cfg": "statsd_host = s.mon.svc.cluster.local\\nstatsd_port = 91250\\n"', "s.mon.svc.cluster.local:9125",
-     False),
-    ('"airflow.cfg": "statsd_host = other.svc\\nstatsd_port = 9125\\n"', "s.mon.svc.cluster.local:9125", False),
-    ('{"secretName": "openlakes-airflow-credentials"}', "openlakes-airflow-credentials", True),
-    ('{"secretName": "openlakes-airflow"}', "openlakes-airflow-credentials", False),
+CFG = '"airflow.cfg": "[metrics]\\nstatsd_host = s.mon.svc.cluster.local\\nstatsd_port = 9125\\n"'
+STATSD = "s.mon.svc.cluster.local:9125"
+
+
+@pytest.mark.parametrize("text, reference, apart, named", [
+    ('{"value": "postgresql://u@pg.ns.svc.cluster.local:5432/db"}', "pg.ns.svc.cluster.local:5432", False, True),
+    ('{"value": "postgresql://u@pg.ns.svc.cluster.local:5432/db"}', "pg.ns.svc.cluster.local:5432", True, True),
+    # Airflow's configuration names StatsD's host and port as two options: accepted where the consumption says so.
+    (CFG, STATSD, True, True),
+    ('"airflow.cfg": "statsd_host = s.mon.svc.cluster.local\\nstatsd_port = 91250\\n"', STATSD, True, False),
+    ('"airflow.cfg": "statsd_host = other.svc\\nstatsd_port = 9125\\n"', STATSD, True, False),
+    # An ordinary link: the host in one place and the port in another is not the address.
+    (CFG, STATSD, False, False),
+    ('{"env": [{"name": "DB_HOST", "value": "pg.ns.svc.cluster.local"}, {"name": "DB_PORT", "value": "5432"}],'
+     ' "ports": [{"containerPort": 5432}]}', "pg.ns.svc.cluster.local:5432", False, False),
+    ('{"secretName": "openlakes-airflow-credentials"}', "openlakes-airflow-credentials", False, True),
+    ('{"secretName": "openlakes-airflow"}', "openlakes-airflow-credentials", False, False),
 ])
-def test_the_wiring_check_finds_an_address_named_whole_or_as_host_and_port(text, reference, named):
-    assert _wiring.names_address(text, reference) is named
+def test_the_wiring_check_finds_an_address_named_whole_or_as_host_and_port(text, reference, apart, named):
+    assert _wiring.names_address(text, reference, apart) is named
+
+
+def test_only_the_consumption_that_declares_it_names_host_and_port_apart():
+    """platform/components.yml's `host_and_port_apart` reaches exactly its links; every other link stays literal."""
+    links = values_configs.plan(LAB)["wiring"]
+    apart = [(l["consumer"], l["provider"], l["what"]) for l in links if l.get("apart")]
+    assert apart == [("airflow", "statsd_exporter", "service statsd")]
+    assert all(l["apart"] is False for l in links if l["kind"] == "service" and (l["consumer"], l["provider"]) !=
+               ("airflow", "statsd_exporter"))
+
+
+def test_an_ordinary_link_with_host_and_port_in_different_places_fails_the_check():
+    """check_reference on a release whose objects hold the host and `port: 5432` in different places: the link fails
+    unless its consumption declares host_and_port_apart."""
+    text = '{"data": {"host": "pg.ns.svc.cluster.local", "db_port = 5432": ""}}'
+
+    class Live:
+        @staticmethod
+        def release_text(_name, _namespace):
+            return text
+    rel = [{"name": "app", "namespace": "ns"}]
+    assert _wiring.check_reference(Live, rel, "pg.ns.svc.cluster.local:5432", "the address") == [
+        "the live objects of app do not name the address pg.ns.svc.cluster.local:5432"]
+    assert _wiring.check_reference(Live, rel, "pg.ns.svc.cluster.local:5432", "the address", apart=True) == []
 
 
 def test_an_image_tag_without_an_airflow_version_stops_the_plan():
