@@ -217,8 +217,8 @@ def check(live: Live, links: list) -> list:
     def row(link):
         if link["kind"] == "service":
             svc = link["service"]
-            problems = check_service(live, svc) + check_reference(live, link["in_releases"], link["reference"], "the address",
-                                                                   link.get("apart", False))
+            problems = check_service(live, svc) + check_reference(
+                live, link["in_releases"], link["reference"], "the address", link.get("apart", False))
             checked = f"Service {svc['namespace']}/{svc['name']}:{svc['port']} ready; named as {link['reference']}"
         else:
             sec = link["secret"]
