@@ -89,7 +89,6 @@ class Cluster:
         items = client.CoreV1Api(self.api).list_namespaced_secret(namespace, label_selector=label_selector).items
         return [{"metadata": {"name": s.metadata.name}, "data": s.data or {}} for s in items]
 
-
     def list_nodes(self) -> list:
         """Nodes as plain dicts (the API's JSON)."""
         rest = self._rest_client()

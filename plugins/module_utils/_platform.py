@@ -631,7 +631,8 @@ def wiring(inp: Inputs) -> list:
                 ep = endpoint(inp, provider, port)
                 links.append({"consumer": name, "provider": provider, "kind": "service", "what": f"service {port}",
                               "service": {"name": ep.service, "namespace": ep.namespace, "port": ep.port},
-                              "reference": ep.address, "in_releases": releases_of(name)})
+                              "reference": ep.address, "in_releases": releases_of(name),
+                              "apart": port in (decl.get("host_and_port_apart") or [])})
             own = secret_of(inp, credential_set(inp.manifest, name)) if credential_set(inp.manifest, name) else ""
             for cred in decl.get("credentials") or []:
                 links.append({"consumer": name, "provider": provider, "kind": "secret", "what": f"credential {cred}",

@@ -62,6 +62,9 @@ KNOWN_FORMATS = (
 _MARKERS = re.compile("|".join(re.escape(m) for _kind, markers, _rx in KNOWN_FORMATS for m in markers))
 # scheme://user:password@ (user may be empty: redis://:password@host)
 URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^/\s:@]*)(?::(?P<password>[^/\s@]*))?@")
+# A Kubernetes reference to an earlier variable of the container (`$(VAR)`), expanded by the kubelet: a URL holding
+# one names where its password comes from (Airflow's metadata URL), not the password.
+K8S_VAR_REF = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
 # NAME=value, --name=value
 _ASSIGNMENT = re.compile(r"^-{0,2}(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)=(?P<value>.+)$", re.S)
 
@@ -150,7 +153,7 @@ def url_password(value):
     if not isinstance(value, str) or "://" not in value or "@" not in value:
         return ""
     for m in URL_CREDENTIALS.finditer(value):
-        if m.group("password"):
+        if m.group("password") and not K8S_VAR_REF.fullmatch(m.group("password")):
             return m.group("password")
         if m.group("user") and looks_secret(m.group("user")):
             return m.group("user")

@@ -13,6 +13,7 @@ then each object read live), so a consumer patched to a wrong port or Secret is 
 from __future__ import annotations
 
 import json
+import re
 
 from . import _helm
 from ._waiter import targets_from_manifest
@@ -177,8 +178,21 @@ def check_secret(live: Live, sec: dict) -> list:
     return [f"{what} lacks the key{'s' if len(missing) > 1 else ''} {', '.join(missing)}"] if missing else []
 
 
-def check_reference(live: Live, releases: list, reference: str, what: str) -> list:
-    """The reference appears in the live objects of at least one of the releases."""
+def names_address(text: str, reference: str, apart: bool = False) -> bool:
+    """Whether a release's objects name `reference` (`host:port`, or a Secret's name) literally. With `apart` (the
+    consumer declares `host_and_port_apart` for that service in platform/components.yml: its configuration names
+    the host and the port as two settings, as Airflow's `statsd_host = <host>` beside `statsd_port = 9125`), the
+    host together with a `...port = N` setting counts too. Only that declared consumption is loosened."""
+    if reference in text:
+        return True
+    host, sep, port = reference.rpartition(":")
+    if not apart or not sep or not port.isdigit() or host not in text:
+        return False
+    return re.search(r"port\W{1,6}%s(?!\d)" % re.escape(port), text, re.I) is not None
+
+
+def check_reference(live: Live, releases: list, reference: str, what: str, apart: bool = False) -> list:
+    """The reference appears in the live objects of at least one of the releases (`names_address`)."""
     texts, absent = [], []
     for rel in releases:
         text = live.release_text(rel["name"], rel["namespace"])
@@ -188,7 +202,7 @@ def check_reference(live: Live, releases: list, reference: str, what: str) -> li
             texts.append(text)
     if not texts:
         return [f"no deployed release to read ({', '.join(absent) or 'none declared'})"]
-    if not any(reference in t for t in texts):
+    if not any(names_address(t, reference, apart) for t in texts):
         names = ", ".join(r["name"] for r in releases)
         return [f"the live objects of {names} do not name {what} {reference}"]
     return []
@@ -203,7 +217,8 @@ def check(live: Live, links: list) -> list:
     def row(link):
         if link["kind"] == "service":
             svc = link["service"]
-            problems = check_service(live, svc) + check_reference(live, link["in_releases"], link["reference"], "the address")
+            problems = check_service(live, svc) + check_reference(
+                live, link["in_releases"], link["reference"], "the address", link.get("apart", False))
             checked = f"Service {svc['namespace']}/{svc['name']}:{svc['port']} ready; named as {link['reference']}"
         else:
             sec = link["secret"]

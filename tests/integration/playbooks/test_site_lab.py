@@ -1,5 +1,5 @@
 """playbooks/site.yml end to end on the lab: three systemd hosts with loop disks and the kwok
-cluster. The first run prepares the hosts and deploys layers 01, 02, 03 and 08 from the chart mirror; the second
+cluster. The first run prepares the hosts and deploys layers 01, 02, 03, 04 and 08 from the chart mirror; the second
 run and a check-mode run change nothing; the cluster then holds what core-config.yaml describes,
 and no credential appears in any release or in the playbook's output.
 
@@ -23,11 +23,17 @@ LAYERS = {"01 storage": ["longhorn", "traefik", "ingress", "minio-volumes", "min
                          "cnpg-operator", "postgresql", "redis", "nessie", "kube-prometheus-stack", "loki"],
           "02 compute": ["spark-operator", "spark", "trino"],
           "03 streaming": ["strimzi", "kafka", "apicurio"],
+          "04 orchestration": ["airflow"],
           "08 monitoring": ["alloy", "statsd-exporter"]}
 RELEASES = [name for names in LAYERS.values() for name in names]
-LINKS = 26   # the lab's declared links (consumer -> provider), each a row of the wiring table
+LINKS = 33   # the lab's declared links (consumer -> provider), each a row of the wiring table
 LAYER03_LINKS = ["apicurio -> postgresql  service rw", "apicurio -> postgresql  database role (consumer side)",
                  "apicurio -> postgresql  database role (provider side)"]
+# Layer 04: Airflow's metadata database and role, its MinIO user and endpoint (task logs), StatsD to layer 08.
+LAYER04_LINKS = ["airflow -> postgresql  service rw", "airflow -> postgresql  database role (consumer side)",
+                 "airflow -> postgresql  database role (provider side)", "airflow -> minio  service s3",
+                 "airflow -> minio  MinIO user (consumer side)", "airflow -> minio  MinIO user (provider side)",
+                 "airflow -> statsd_exporter  service statsd"]
 LAYER08_LINKS = ["kube_prometheus_stack -> kube_prometheus_stack  service prometheus",
                  "kube_prometheus_stack -> loki  service http", "alloy -> loki  service http"]
 # Each component's alerting rules (a PrometheusRule) and Grafana dashboards (ConfigMaps), from its own unit.
@@ -73,7 +79,7 @@ def wiring(out: str) -> list:
     return re.findall(r"^\s+- '?(\S+ -> \S+\s+.+?\s+(?:ok|FAILED.*?))'?$", block, re.M)
 
 
-def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_03_and_08(lab):
+def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_03_04_and_08(lab):
     res = site()
     RUNS["first"] = res
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
@@ -95,12 +101,13 @@ def test_first_run_prepares_the_hosts_and_deploys_layers_01_02_03_and_08(lab):
     print("wiring table:\n  " + "\n  ".join(rows))
     assert len(rows) == LINKS and all(r.rstrip().endswith("ok") for r in rows), rows
     squeezed = [re.sub(r"\s+", " ", r) for r in rows]
-    assert all(any(r.startswith(re.sub(r"\s+", " ", want)) for r in squeezed) for want in LAYER03_LINKS + LAYER08_LINKS), rows
+    assert all(any(r.startswith(re.sub(r"\s+", " ", want)) for r in squeezed) for want in LAYER03_LINKS + LAYER04_LINKS + LAYER08_LINKS), rows
     actions = release_actions(res.stdout)
     assert actions == {name: ("ok", "install") for name in RELEASES}, actions
     assert "https://minio.openlakes.lab.internal" in text
     assert re.search(r"https://longhorn.openlakes.lab.internal \(basic auth", text)
     assert re.search(r"https://registry.openlakes.lab.internal \(basic auth", text)
+    assert "https://airflow.openlakes.lab.internal" in text
 
 
 def test_second_run_changes_nothing(lab):

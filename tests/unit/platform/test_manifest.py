@@ -59,6 +59,9 @@ def missing_pieces(name: str) -> list:
         for port in decl.get("services") or []:
             if port not in (provides.get("services") or {}):
                 out.append(f"{provider} providing the service {port} that {name} consumes")
+        for port in decl.get("host_and_port_apart") or []:
+            if port not in (decl.get("services") or []):
+                out.append(f"the service {port} among the services of {provider} it consumes (host_and_port_apart)")
         for cred in decl.get("credentials") or []:
             if cred not in (provides.get("credentials") or {}):
                 out.append(f"{provider} providing the credential {cred} that {name} consumes")

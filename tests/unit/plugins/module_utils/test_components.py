@@ -67,6 +67,9 @@ def test_no_credential_is_ever_a_value(name):
                 found = key
             assert found in names or found in {"rootUser", "rootPassword", "username", "password", "cf", "token",
                                                "s3-access-key", "s3-secret-key", "kafka-password",
+                                               # Airflow's `secret` entries: variable names filled from its Secret.
+                                               "OPENLAKES_PG_USER", "OPENLAKES_PG_PASSWORD", "AWS_ACCESS_KEY_ID",
+                                               "AWS_SECRET_ACCESS_KEY",
                                                "api-token", "openlakes-cloudflare-api-token",
                                                "openlakes-wildcard-tls", "my-tls"}, (rel["name"], found)
         text = json.dumps(rel["values"])
@@ -90,7 +93,7 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
     assert (minio["users"], minio["policies"], minio["buckets"], minio["customCommands"]) == ([], [], [], [])
     setup = rel["minio-setup"]["values"]
     assert setup["secrets"] == [{"name": "openlakes-minio-credentials", "mountPath": "/secrets/minio"}] + [
-        {"name": f"openlakes-{c}-credentials", "mountPath": f"/secrets/{c}"} for c in ("nessie", "spark", "trino")]
+        {"name": f"openlakes-{c}-credentials", "mountPath": f"/secrets/{c}"} for c in ("nessie", "spark", "trino", "airflow")]
     assert setup["image"] == {"repository": "docker.io/pgsty/mc", "tag": "RELEASE.2026-03-13T08-57-32Z",
                               "pullPolicy": "IfNotPresent"}
     spec, _mounts = minio_unit.setup_spec(_platform.Unit(values_configs.inputs(LAB), "minio"))
@@ -103,7 +106,8 @@ def test_each_minio_pod_gets_the_drives_of_one_known_host():
         ("warehouse/", "readwrite"), ("trino-metastore/", "readwrite"), ("raw/", "read")]
     # Every granted prefix exists before its consumer starts (Spark's event log directory, Trino's metastore).
     main = next(b for b in spec["buckets"] if b["name"] == "openlakes")
-    assert main["prefixes"] == ["raw/", "warehouse/", "spark-history/", "checkpoints/", "trino-metastore/"]
+    assert main["prefixes"] == ["raw/", "warehouse/", "spark-history/", "checkpoints/", "trino-metastore/",
+                                "airflow-logs/"]
     assert spec["hot"]["endpoint"] == "http://minio.openlakes.svc.cluster.local:9000"
     assert "openlakes-notebooks" not in json.dumps(spec["users"])
 
@@ -180,8 +184,11 @@ def test_postgresql_has_one_database_and_role_per_service_and_nessie_uses_it():
                                        "passwordSecret": {"name": "openlakes-trino-credentials"},
                                        "inRoles": ["pg_read_all_data"]},
                                       {"name": "apicurio", "ensure": "present", "login": True, "superuser": False,
-                                       "passwordSecret": {"name": "openlakes-apicurio-credentials"}}]
-    assert pg["databases"] == [{"name": name, "owner": name, "ensure": "present"} for name in ("nessie", "apicurio")]
+                                       "passwordSecret": {"name": "openlakes-apicurio-credentials"}},
+                                      {"name": "airflow", "ensure": "present", "login": True, "superuser": False,
+                                       "passwordSecret": {"name": "openlakes-airflow-credentials"}}]
+    assert pg["databases"] == [{"name": name, "owner": name, "ensure": "present"}
+                               for name in ("nessie", "apicurio", "airflow")]
     assert pg["cluster"]["initdb"] == {"database": "app", "owner": "app"}
     assert pg["cluster"]["superuserSecret"] == "openlakes-postgresql-credentials"
     assert pg["cluster"]["storage"] == {"size": "5Gi", "storageClass": "longhorn"}

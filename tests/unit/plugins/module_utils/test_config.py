@@ -86,7 +86,8 @@ def test_base_config_is_valid_and_defaults_are_filled():
     assert cfg["components"]["nessie"]["enabled"] is True
     assert cfg["components"]["trino"] == {"enabled": True, "values": {}, "workers": "auto", "catalog_name": "lakehouse",
                                           "postgresql_database": None}   # its settings' defaults filled
-    assert cfg["components"]["airflow"]["enabled"] is False  # not implemented yet: off by default
+    assert cfg["components"]["airflow"]["enabled"] is True
+    assert cfg["components"]["jupyterhub"]["enabled"] is False  # not implemented yet: off by default
     assert cfg["components"]["cert_manager"]["enabled"] is False
     assert cfg["derived"]["minio_drives_total"] == 6
     assert cfg["derived"]["ui_urls"]["minio"] == "http://minio.data.example.com"

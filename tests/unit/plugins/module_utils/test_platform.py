@@ -18,7 +18,7 @@ LAB = values_configs.configs()["lab"][0]
 
 def test_every_node_has_its_namespace_first_and_one_slice_per_layer():
     plan = values_configs.plan(LAB)
-    assert list(plan["slices"]) == ["01", "02", "03", "08"] and plan["slices"]["01"]["requires"] == []
+    assert list(plan["slices"]) == ["01", "02", "03", "04", "08"] and plan["slices"]["01"]["requires"] == []
     # Layer 02 checks, with one read each, that what it consumes from layer 01 is deployed, and the release whose
     # CRDs its monitors need (pulled forward into layer 01, the first slice with a monitor).
     assert [r["name"] for r in plan["slices"]["02"]["requires"]] == [
@@ -130,7 +130,7 @@ def test_without_values_the_plan_still_has_names_links_and_slices():
     inputs.hosts = {}
     plan = _platform.plan(inputs, build_values=False)
     assert all(n.get("values", {}) == {} for n in plan["nodes"] if n["type"] == "release")
-    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 26 and "01" in plan["slices"]
+    assert len(plan["wiring"]) == len(values_configs.plan(LAB)["wiring"]) == 33 and "01" in plan["slices"]
 
 
 @pytest.mark.parametrize("live, want, holds", [
