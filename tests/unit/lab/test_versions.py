@@ -44,6 +44,7 @@ def test_promtool_module_matches_the_prometheus_the_platform_runs():
     assert "\ntool github.com/prometheus/prometheus/cmd/promtool\n" in gomod
     manifest = yaml.safe_load((REPO / "platform" / "components.yml").read_text())
     (release,) = manifest["components"]["kube_prometheus_stack"]["releases"]
-    (image,) = [i for i in release["images"] if str(i).startswith("quay.io/prometheus/prometheus:")]
+    refs = [i["image"] if isinstance(i, dict) else str(i) for i in release["images"]]
+    (image,) = [r for r in refs if r.startswith("quay.io/prometheus/prometheus:")]
     tag = re.match(r"quay.io/prometheus/prometheus:v3\.(\d+)\.(\d+)", image)
     assert module == f"v0.3{int(tag.group(1)):02d}.{tag.group(2)}", (module, image)
