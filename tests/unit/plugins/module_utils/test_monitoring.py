@@ -115,13 +115,6 @@ def test_each_component_ships_its_dashboards_for_the_sidecar():
     assert {t["datasource"]["uid"] for p in overview["panels"] for t in p["targets"]} == {"prometheus", "loki"}
 
 
-def test_airflow_has_no_dashboard_or_alert_until_it_exists():
-    """Airflow's scheduler heartbeat alert and orchestration dashboard belong to its unit (layer 04), not written
-    yet: the manifest says it is not implemented, and no unit renders anything of it."""
-    assert MANIFEST["components"]["airflow"].get("implemented") is False
-    assert "airflow" not in NODES
-
-
 # --- metric names ------------------------------------------------------------------------------
 
 PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool",
