@@ -178,7 +178,7 @@ def test_the_support_bundle_holds_no_credential_value(api, tmp_path):
 
 # The stand-ins' next versions (in the lab's chart mirror) and the newer collection's manifest that names them.
 NEXT = {
-    "cloudnative-pg": ("0.29.0", "0.29.1", [('"Cluster:clusters"', '"Backup:backups" "Cluster:clusters"'),
+    "cloudnative-pg": ("0.29.0", "0.29.1", [('"Cluster:clusters"', '"Publication:publications" "Cluster:clusters"'),
                                             ("appVersion: 1.30.0", "appVersion: 1.30.1")]),
     # Nessie's pods take 20 s to be ready: the upgrade is killed while it waits for them.
     "nessie": ("0.108.4", "0.108.5", [("  replicas: {{ .Values.replicaCount }}\n",
@@ -273,7 +273,7 @@ def test_upgrade_plan_n_to_n_plus_1_in_check_mode(api, newer):
     assert f"5 of {len(RELEASES)} release(s) change" in text, text
     assert "cnpg-operator upgrade: cloudnative-pg 0.29.0 -> 0.29.1; app 1.30.0 -> 1.30.1; images " \
            "ghcr.io/cloudnative-pg/cloudnative-pg:1.30.0 -> ghcr.io/cloudnative-pg/cloudnative-pg:1.30.1" in text
-    assert "CRDs: backups.postgresql.cnpg.io: new (v1)" in text
+    assert "CRDs: publications.postgresql.cnpg.io: new (v1)" in text
     assert re.search(r"minio upgrade: minio 5.4.0 -> 5.4.1; images \S+RELEASE.2026-03-14T12-00-00Z -> "
                      r"\S+RELEASE.2026-04-01T00-00-00Z; values image.tag; restarts: StatefulSet openlakes/minio \(rolling restart\)", text)
     assert "nessie upgrade: nessie 0.108.4 -> 0.108.5" in text and "trino upgrade: trino 1.42.2 -> 1.42.3" in text
