@@ -17,9 +17,9 @@ def test_ha_three_node_generates_a_consistent_setup(bins, tmp_path):
     assert gen.spec["buckets"][0] == {"name": "openlakes", "versioning": True,
                                       # the layout, then every prefix a consumer is granted
                                       "prefixes": ["raw/", "warehouse/", "spark-history/", "checkpoints/",
-                                                   "trino-metastore/"]}
+                                                   "trino-metastore/", "airflow-logs/"]}
     assert gen.spec["tiering"]["noncurrent"] is True and gen.spec["cold"]["bucket"] == "openlakes-cold"
-    assert [u["name"] for u in gen.spec["users"]] == ["nessie", "spark", "trino"]
+    assert [u["name"] for u in gen.spec["users"]] == ["nessie", "spark", "trino", "airflow"]
     script = tmp_path / "setup.sh"
     script.write_text(gen.setup_values["script"])
     assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
