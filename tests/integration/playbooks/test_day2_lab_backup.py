@@ -4,7 +4,9 @@ operator (the lab's player: no barman runs under kwok) reports it completed, the
 refuses the running Cluster's name and restores the chosen backup into a new Cluster, which is Ready and recovers
 from exactly that backup ID; run again it changes nothing. The datapath tier is where a real base backup is taken.
 
-Each playbook's report is printed with -s."""
+Each playbook's report is printed with -s. The file's name sorts it after test_day2_lab.py: the lab cluster is the
+session's, and this module leaves layer 01 deployed with its Backup resources, which the day-2 module's uninstall
+expectations (written for the platform of its own plan) would otherwise meet."""
 from __future__ import annotations
 
 import yaml
