@@ -33,7 +33,11 @@ tier_unit() {
   local start promtool; start=$(date +%s)
   promtool=$(lab/build-promtool.sh) || return 1
   echo "[unit] promtool ready in $(( $(date +%s) - start ))s ($promtool)"
-  OPENLAKES_PROMTOOL=$promtool pytest -q -p no:cacheprovider tests/unit
+  # The pinned Airflow in a venv of its own (the DAG factory's DagBag test and the options check), built once.
+  local airflow; start=$(date +%s)
+  airflow=$(tests/unit/files/airflow/make-venv.sh) || return 1
+  echo "[unit] Airflow environment ready in $(( $(date +%s) - start ))s ($airflow)"
+  OPENLAKES_PROMTOOL=$promtool OPENLAKES_AIRFLOW_VENV=$airflow pytest -q -p no:cacheprovider tests/unit
 }
 
 tier_datapath() {

@@ -29,8 +29,10 @@ judged from the custom resource as on a real cluster:
   `<c>-<pool>` of `spec.replicas` pods `<c>-<pool>-<i>` (Strimzi makes StrimziPodSets; kwok runs StatefulSets) with
   the claims `data-0-<c>-<pool>-<i>` of the pool's storage class and size, the Services `<c>-kafka-bootstrap` (a port
   per listener, and 9091) and the headless `<c>-kafka-brokers`, the Deployment `<c>-entity-operator` and the Secret
-  `<c>-cluster-ca-cert`, all owned by the Kafka; each pool's `status.nodeIds`; once every broker and the entity
-  operator are ready, the Kafka's `Ready=True` with its listeners' bootstrap addresses. A Kafka without a node pool
+  `<c>-cluster-ca-cert`, all owned by the Kafka; each pool's `status.nodeIds`; a new broker image (`spec.kafka.image`)
+  or entity-operator image (the cluster operator's `STRIMZI_DEFAULT_*_IMAGE`) rolls the pods onto it, as Strimzi
+  does; once every broker and the entity operator are ready on the current images, the Kafka's `Ready=True` with its
+  listeners' bootstrap addresses. A Kafka without a node pool
   that has the controller role is refused as Strimzi refuses it (`NotReady`, InvalidResourceException), and one
   labelled `lab.openlakes.io/fault: NotReady` stays `NotReady`.
 - Strimzi `KafkaUser`: once its Kafka is ready, the Secret `<secretPrefix><user>` with `password` (read from the
@@ -76,6 +78,22 @@ def _ensure(create, read, body) -> None:
                 raise
 
 
+def _roll(patch, live, body) -> None:
+    """What an operator does when the images it wants differ from the pod template's (an upgrade, or
+    air_gap.image_registry): it patches the template, and the workload's controller rolls the pods onto it."""
+    want = {c["name"]: c["image"] for c in body["spec"]["template"]["spec"]["containers"]}
+    have = {c.name: c.image for c in live.spec.template.spec.containers}
+    if want != have:
+        patch({"spec": {"template": {"spec": {"containers": [{"name": n, "image": i} for n, i in want.items()]}}}})
+
+
+def _rolled(live, replicas: int) -> bool:
+    """Every replica ready on the current template (a roll that is under way is not ready)."""
+    status = live.status
+    return ((status.observed_generation or 0) >= (live.metadata.generation or 0)
+            and (status.ready_replicas or 0) >= replicas and (status.updated_replicas or 0) >= replicas)
+
+
 def reconcile_cluster(api, obj: dict) -> bool:
     """Makes what the operator makes for one Cluster; returns whether it is ready."""
     from kubernetes import client
@@ -101,11 +119,7 @@ def reconcile_cluster(api, obj: dict) -> bool:
                      "resources": {"requests": {"storage": storage.get("size", "1Gi")}}}}]},
     }
     _ensure(lambda b: apps.create_namespaced_stateful_set(ns, b), lambda: apps.read_namespaced_stateful_set(name, ns), sts)
-    image = sts["spec"]["template"]["spec"]["containers"][0]["image"]
-    if apps.read_namespaced_stateful_set(name, ns).spec.template.spec.containers[0].image != image:
-        # A new imageName (an upgrade, or air_gap.image_registry): the operator rolls the instances onto it.
-        apps.patch_namespaced_stateful_set(name, ns, {"spec": {"template": {"spec": {"containers": [
-            {"name": "postgres", "image": image}]}}}})
+    _roll(lambda b: apps.patch_namespaced_stateful_set(name, ns, b), apps.read_namespaced_stateful_set(name, ns), sts)
     for suffix in ("rw", "ro", "r"):
         svc = {"apiVersion": "v1", "kind": "Service",
                "metadata": {"name": f"{name}-{suffix}", "namespace": ns, "labels": labels, "ownerReferences": owner},
@@ -372,10 +386,11 @@ def reconcile_kafka(api, kafka: dict, pools: list) -> bool:
         }
         _ensure(lambda b: apps.create_namespaced_stateful_set(ns, b),
                 lambda n=f"{name}-{pname}": apps.read_namespaced_stateful_set(n, ns), sts)
-        if apps.read_namespaced_stateful_set(f"{name}-{pname}", ns).spec.replicas != replicas:
-            apps.patch_namespaced_stateful_set(f"{name}-{pname}", ns, {"spec": {"replicas": replicas}})
         live = apps.read_namespaced_stateful_set(f"{name}-{pname}", ns)
-        ready = ready and (live.status.ready_replicas or 0) >= replicas
+        if live.spec.replicas != replicas:
+            apps.patch_namespaced_stateful_set(f"{name}-{pname}", ns, {"spec": {"replicas": replicas}})
+        _roll(lambda b, n=f"{name}-{pname}": apps.patch_namespaced_stateful_set(n, ns, b), live, sts)
+        ready = ready and _rolled(apps.read_namespaced_stateful_set(f"{name}-{pname}", ns), replicas)
         ids = list(range(next_id, next_id + replicas))
         next_id += replicas
         _strimzi_status(custom, "kafkanodepools", pool, {
@@ -393,7 +408,9 @@ def reconcile_kafka(api, kafka: dict, pools: list) -> bool:
                            {"name": "topic-operator", "image": handed["STRIMZI_DEFAULT_TOPIC_OPERATOR_IMAGE"]}]}}}}
         _ensure(lambda b: apps.create_namespaced_deployment(ns, b),
                 lambda: apps.read_namespaced_deployment(f"{name}-entity-operator", ns), eo)
-        ready = ready and (apps.read_namespaced_deployment(f"{name}-entity-operator", ns).status.ready_replicas or 0) >= 1
+        _roll(lambda b: apps.patch_namespaced_deployment(f"{name}-entity-operator", ns, b),
+              apps.read_namespaced_deployment(f"{name}-entity-operator", ns), eo)
+        ready = ready and _rolled(apps.read_namespaced_deployment(f"{name}-entity-operator", ns), 1)
     ca = {"apiVersion": "v1", "kind": "Secret",
           "metadata": {"name": f"{name}-cluster-ca-cert", "namespace": ns, "labels": labels, "ownerReferences": owner},
           "data": {"ca.crt": base64.b64encode(b"stand-in: no certificate authority runs in the lab").decode()}}

@@ -18,13 +18,16 @@ this collection.
   other until the timeout), and a hook Job is re-created on every upgrade, where a plain Job of the chart's fixed name
   could not be changed (a Job's pod template is immutable).
 - StatsD: when layer 08's exporter is on, Airflow sends to its `statsd` Service (the exporter has its own monitor);
-  the chart's own exporter is off.
+  the chart's own exporter is off. The exporter's default mapping names each metric `airflow_<name>` (`.` -> `_`,
+  counters without a `_total` suffix), scraped with the exporter's namespace; the heartbeat alert and the
+  orchestration dashboard read those names, and exist only when Airflow sends (no alert on a metric nobody sends).
 """
 from __future__ import annotations
 
 import json
 import re
 
+from .. import _monitoring as m
 from .._platform import INGRESS_CLASS
 
 MINIO_CONN_ID = "openlakes_minio"
@@ -147,6 +150,36 @@ def airflow(u, release: dict) -> dict:
             "enabled": True, "ingressClassName": INGRESS_CLASS, "annotations": u.ingress_annotations(),
             "pathType": "Prefix", "path": "/", "hosts": [{"name": u.host_name()}]}}
     return values
+
+
+def alerts(u) -> list:
+    """The scheduler's heartbeat (a StatsD counter the scheduler increments every loop) stopped, or never reached the
+    exporter since it started (absent: the counter restarts with the exporter)."""
+    if not u.consumes("statsd_exporter"):
+        return []
+    beat = f'airflow_scheduler_heartbeat{{namespace="{u.service("statsd_exporter", "statsd").namespace}"}}'
+    return [m.alert("OpenLakesAirflowSchedulerHeartbeatMissing",
+                    f"sum by (namespace) (rate({beat}[5m])) == 0 or absent({beat})",
+                    "The Airflow scheduler's heartbeat is missing",
+                    "No Airflow scheduler heartbeat reached the StatsD exporter in {{ $labels.namespace }} for 5 minutes: "
+                    "no DAG run or task is being scheduled.", severity="critical")]
+
+
+def dashboards(u) -> list:
+    """Orchestration: the scheduler's heartbeat, the executor's slots and tasks, task outcomes, DAG parsing."""
+    if not u.consumes("statsd_exporter"):
+        return []
+    return [m.dashboard(u, "airflow", "Airflow orchestration", [
+        m.panel("Scheduler heartbeats per minute", "sum(rate(airflow_scheduler_heartbeat[5m])) * 60", "stat"),
+        m.panel("DAGs", "max(airflow_dagbag_size)", "stat"),
+        m.panel("DAG import errors", "max(airflow_dag_processing_import_errors)", "stat"),
+        m.panel("Open executor slots", "sum(airflow_executor_open_slots)", "stat"),
+        m.panel("Running tasks", "sum(airflow_executor_running_tasks)", legend="running"),
+        m.panel("Queued tasks", "sum(airflow_executor_queued_tasks)", legend="queued"),
+        m.panel("Task successes", "sum(rate(airflow_ti_successes[5m])) * 60", unit="short", legend="per minute"),
+        m.panel("Task failures", "sum(rate(airflow_ti_failures[5m])) * 60", unit="short", legend="per minute"),
+        m.panel("DAG parse time (all files)", "max(airflow_dag_processing_total_parse_time)", unit="s"),
+    ])]
 
 
 RELEASES = {"airflow": airflow}

@@ -4,16 +4,16 @@ operator (the lab's player: no barman runs under kwok) reports it completed, the
 refuses the running Cluster's name and restores the chosen backup into a new Cluster, which is Ready and recovers
 from exactly that backup ID; run again it changes nothing. The datapath tier is where a real base backup is taken.
 
-Each playbook's report is printed with -s. The file's name sorts it after test_day2_lab.py: the lab cluster is the
-session's, and this module leaves layer 01 deployed with its Backup resources, which the day-2 module's uninstall
-expectations (written for the platform of its own plan) would otherwise meet."""
+Each playbook's report is printed with -s. The lab cluster is the session's: the module ends with uninstall.yml's
+purge of the platform it deployed (backups on), which leaves no release, claim, volume, credential Secret or CloudNativePG
+resource behind, so the modules that follow (in whatever order) start from an empty platform."""
 from __future__ import annotations
 
 import yaml
 
 import pytest
 
-from .test_day2_lab import flat, playbook, show
+from .test_day2_lab import claims, credential_secrets, flat, playbook, releases, show
 from .test_site_lab import INVENTORY, recap, site, wiring
 
 CONFIG = INVENTORY.parent / "core-config.backup-test.yaml"
@@ -132,3 +132,25 @@ def test_restore_refuses_the_running_cluster_and_makes_a_new_one_from_the_chosen
     assert [(c["status"], c["reason"]) for c in status["conditions"]] == [("False", "RecoveryFailed")], status
     for name in ("postgresql-bogus", "postgresql-restored"):
         custom.delete_namespaced_custom_object(*CNPG, NS, "clusters", name)
+
+
+def test_purge_with_backups_on_leaves_nothing_behind(api, config_file):
+    res = playbook("uninstall.yml", "-e", "openlakes_uninstall_purge=true", "-e", "openlakes_uninstall_confirm=lab",
+                   *config_file)
+    show("uninstall.yml (purge, backups on)", res, "What was removed and what was kept")
+    assert res.returncode == 0, res.stdout[-4000:]
+    assert releases(api) == {} and claims(api) == {} and credential_secrets(api) == set()
+    from kubernetes import client
+
+    assert [pv.metadata.name for pv in client.CoreV1Api(api).list_persistent_volume().items] == []
+    from kubernetes.client.rest import ApiException
+
+    custom = _custom(api)
+    for group, plural in ((CNPG, "clusters"), (CNPG, "backups"), (CNPG, "scheduledbackups"),
+                          (("barmancloud.cnpg.io", "v1"), "objectstores")):
+        try:
+            left = custom.list_cluster_custom_object(*group, plural).get("items", [])
+        except ApiException as exc:  # the resource went with its chart's CRDs
+            assert exc.status == 404, exc
+            left = []
+        assert left == [], (plural, [i["metadata"]["name"] for i in left])

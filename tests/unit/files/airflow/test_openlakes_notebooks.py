@@ -40,6 +40,8 @@ READY = ".openlakes-ready"   # written by make-venv.sh once the install has succ
 def dagbag():
     python = VENV / "bin" / "python"
     if not (VENV / READY).exists():
+        if os.environ.get("OPENLAKES_AIRFLOW_VENV"):  # tests/run-all.sh unit named it: it must be there
+            pytest.fail(f"no Airflow environment at {VENV}: tests/run-all.sh unit builds it (tests/unit/files/airflow/make-venv.sh)")
         pytest.skip(f"no Airflow {airflow_version()} environment at {VENV}: run tests/unit/files/airflow/make-venv.sh")
     proc = subprocess.run([str(python), str(HERE / "dagbag_probe.py"), str(HERE / "notebooks")], capture_output=True,
                           text=True, timeout=600, check=False)
