@@ -13,7 +13,7 @@ import yaml
 
 import pytest
 
-from .test_day2_lab import claims, credential_secrets, flat, playbook, releases, show
+from .test_day2_lab import UPGRADED, claims, credential_secrets, flat, newer, playbook, releases, show  # noqa: F401
 from .test_site_lab import INVENTORY, recap, site, wiring
 
 CONFIG = INVENTORY.parent / "core-config.backup-test.yaml"
@@ -132,6 +132,25 @@ def test_restore_refuses_the_running_cluster_and_makes_a_new_one_from_the_chosen
     assert [(c["status"], c["reason"]) for c in status["conditions"]] == [("False", "RecoveryFailed")], status
     for name in ("postgresql-bogus", "postgresql-restored"):
         custom.delete_namespaced_custom_object(*CNPG, NS, "clusters", name)
+
+
+def test_upgrade_takes_a_backup_before_the_first_release_changes(api, config_file, newer):
+    before = set(_backups(api))
+    res = playbook("upgrade.yml", *config_file, collection=newer)
+    show("upgrade.yml (N -> N+1, backups on)", res, "The backup taken before the upgrade")
+    assert res.returncode == 0, res.stdout[-6000:]
+    (taken,) = sorted(set(_backups(api)) - before)
+    status = _backups(api)[taken]["status"]
+    assert status["phase"] == "completed"
+    out = res.stdout
+    assert out.index("TASK [The backup taken before the upgrade]") < out.index("TASK [Upgrade along the plan's graph")
+    assert f"{taken} completed at {status['stoppedAt']} (backup ID {status['backupId']})" in flat(out)
+    now = releases(api)
+    assert all(now[name][1:] == ("deployed", chart) for name, chart in UPGRADED.items() if name in now), now
+    # Nothing to upgrade any more: no backup either.
+    again = playbook("upgrade.yml", *config_file, collection=newer)
+    assert again.returncode == 0 and set(_backups(api)) - before == {taken}
+    assert recap(again.stdout)["localhost"]["changed"] == 0
 
 
 def test_purge_with_backups_on_leaves_nothing_behind(api, config_file):
