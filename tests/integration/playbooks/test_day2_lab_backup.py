@@ -13,7 +13,9 @@ import yaml
 
 import pytest
 
-from .test_day2_lab import UPGRADED, claims, credential_secrets, flat, newer, playbook, releases, show  # noqa: F401
+from .test_day2_lab import UPGRADED, claims, credential_secrets, flat, playbook, releases, show
+# The N+1 collection fixture, taken by the upgrade test below.
+from .test_day2_lab import newer  # noqa: F401  # pylint: disable=unused-import
 from .test_site_lab import INVENTORY, recap, site, wiring
 
 CONFIG = INVENTORY.parent / "core-config.backup-test.yaml"
