@@ -5,7 +5,7 @@ refuses the running Cluster's name and restores the chosen backup into a new Clu
 from exactly that backup ID; run again it changes nothing. The datapath tier is where a real base backup is taken.
 
 Each playbook's report is printed with -s. The lab cluster is the session's: the module ends with uninstall.yml's
-purge of the platform it deployed (backups on), which leaves no release, claim, volume, credential Secret or CloudNativePG
+purge of the platform it deployed (backups on), which leaves no release, claim, credential Secret or CloudNativePG
 resource behind, so the modules that follow (in whatever order) start from an empty platform."""
 from __future__ import annotations
 

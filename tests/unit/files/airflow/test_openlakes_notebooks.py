@@ -9,13 +9,11 @@ The metadata checks also run here without Airflow."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[3]
@@ -23,26 +21,9 @@ sys.path.insert(0, str(REPO / "files" / "airflow" / "dags"))
 import openlakes_notebooks as factory  # noqa: E402
 
 
-def airflow_version() -> str:
-    manifest = yaml.safe_load((REPO / "platform" / "components.yml").read_text())
-    image = manifest["components"]["airflow"]["releases"][0]["images"][0]["image"]
-    return image.rsplit(":", 1)[1]
-
-
-VENV = Path(os.environ.get("OPENLAKES_AIRFLOW_VENV") or
-            Path.home() / ".cache" / "openlakes-lab" / f"airflow-{airflow_version()}-venv")
-
-
-READY = ".openlakes-ready"   # written by make-venv.sh once the install has succeeded
-
-
 @pytest.fixture(scope="module")
-def dagbag():
-    python = VENV / "bin" / "python"
-    if not (VENV / READY).exists():
-        if os.environ.get("OPENLAKES_AIRFLOW_VENV"):  # tests/run-all.sh unit named it: it must be there
-            pytest.fail(f"no Airflow environment at {VENV}: tests/run-all.sh unit builds it (tests/unit/files/airflow/make-venv.sh)")
-        pytest.skip(f"no Airflow {airflow_version()} environment at {VENV}: run tests/unit/files/airflow/make-venv.sh")
+def dagbag(airflow_venv):
+    python = airflow_venv / "bin" / "python"
     proc = subprocess.run([str(python), str(HERE / "dagbag_probe.py"), str(HERE / "notebooks")], capture_output=True,
                           text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -51,8 +32,8 @@ def dagbag():
     return out
 
 
-def test_the_dagbag_runs_the_pinned_airflow(dagbag):
-    assert dagbag["airflow"] == airflow_version()
+def test_the_dagbag_runs_the_pinned_airflow(dagbag, airflow_version):
+    assert dagbag["airflow"] == airflow_version
 
 
 def test_each_published_notebook_is_one_papermill_dag(dagbag):

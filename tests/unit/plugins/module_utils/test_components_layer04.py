@@ -7,7 +7,6 @@ deadlock."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -232,24 +231,18 @@ def test_layer_05_is_refused_with_a_sentence_while_it_is_not_built():
                    for p in res.problems), [p.render() for p in res.problems]
 
 
-def test_every_airflow_option_the_unit_sets_is_one_the_pinned_airflow_knows():
+def test_every_airflow_option_the_unit_sets_is_one_the_pinned_airflow_knows(airflow_venv):
     """`config` is free-form for the chart (airflow.cfg): the pinned Airflow itself says whether each option exists
     (its own venv, as for the DagBag test: tests/unit/files/airflow/make-venv.sh)."""
     import subprocess
 
-    venv = Path(os.environ.get("OPENLAKES_AIRFLOW_VENV") or
-                Path.home() / ".cache" / "openlakes-lab" / "airflow-3.2.2-venv")
-    if not (venv / ".openlakes-ready").exists():
-        if os.environ.get("OPENLAKES_AIRFLOW_VENV"):  # tests/run-all.sh unit named it: it must be there
-            pytest.fail(f"no Airflow environment at {venv}: tests/run-all.sh unit builds it (make-venv.sh)")
-        pytest.skip(f"no Airflow 3.2.2 environment at {venv}: run tests/unit/files/airflow/make-venv.sh")
     options = sorted({(section, key) for name in ("lab", "lab+no-tls-no-tiering-mirror-auto")
                       for section, keys in airflow(CONFIGS[name][0])["values"]["config"].items() for key in keys})
     # Airflow's own description of its options (config.yml): has_option() is false for an option without a default.
     probe = ("import json, sys; from airflow.configuration import conf; d = conf.configuration_description; "
              "print(json.dumps([o for o in json.loads(sys.argv[1]) if o[1] not in d.get(o[0], {}).get('options', {})]))")
     env = {"AIRFLOW_HOME": "/tmp/openlakes-airflow-options", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([str(venv / "bin" / "python"), "-c", probe, json.dumps(options)], capture_output=True,
+    proc = subprocess.run([str(airflow_venv / "bin" / "python"), "-c", probe, json.dumps(options)], capture_output=True,
                           text=True, timeout=300, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [], f"unknown to Airflow, of {len(options)} options"
